@@ -1,0 +1,2 @@
+// Package ovio awaits native, completion-based asynchronous I/O from goroutines.
+package ovio

@@ -1,0 +1,3 @@
+module github.com/ovio/ovio
+
+go 1.26
