@@ -1,0 +1,121 @@
+package ovio
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// Engine runs ops on one native completion mechanism: an io_uring instance on Linux, an I/O
+// completion port on Windows, or a pool of goroutines making blocking calls where neither is
+// available. An Engine is safe for use by many goroutines; one per process, Default, is usually
+// enough.
+type Engine struct {
+	drv       driver
+	ops       opTable
+	isDefault bool
+
+	ignored atomic.Uint64 // completions that named no op in flight
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Config says how to open an Engine. The zero Config, like a nil one, picks the defaults.
+type Config struct {
+	// Kind chooses the engine: "io_uring", "iocp" or "blocking". Empty means the best one this
+	// system offers.
+	Kind string
+
+	// Entries is the size of the io_uring submission queue: how many ops one system call can
+	// submit. The default is 256. Other engines ignore it.
+	Entries int
+
+	// MaxInFlight bounds the ops in flight at once; an op started beyond it waits for one to
+	// complete. The default is 65536.
+	MaxInFlight int
+}
+
+const (
+	defaultEntries     = 256
+	defaultMaxInFlight = 1 << 16
+)
+
+// Open opens an Engine as cfg says; a nil cfg picks the defaults.
+func Open(cfg *Config) (*Engine, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Entries < 0 || c.MaxInFlight < 0 {
+		return nil, argError("ovio: negative Config.Entries or Config.MaxInFlight")
+	}
+	if c.Entries == 0 {
+		c.Entries = defaultEntries
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = defaultMaxInFlight
+	}
+	e := &Engine{}
+	e.ops.max = uint32(min(c.MaxInFlight, 1<<31))
+	drv, err := openDriver(e, &c)
+	if err != nil {
+		return nil, err
+	}
+	e.drv = drv
+	return e, nil
+}
+
+// Kind returns the name of the engine: "io_uring", "iocp" or "blocking".
+func (e *Engine) Kind() string { return e.drv.kind() }
+
+// Close cancels the ops in flight, waits for their completions, and releases the engine's kernel
+// resources. Ops started after Close began fail with an error for which errors.Is(err, ErrClosed)
+// holds; ops it cancelled have ErrClosed as their cause. Close is idempotent and safe to call
+// while other goroutines start ops.
+//
+// Close waits for every op in flight to complete. A driver that never completes an op it was
+// asked to cancel keeps Close waiting; ovio repeats the cancel every second meanwhile.
+//
+// The default engine cannot be closed: Close returns an error and leaves it open.
+func (e *Engine) Close() error {
+	if e.isDefault {
+		return errors.New("ovio: the default engine is shared and cannot be closed")
+	}
+	e.closeOnce.Do(func() { e.closeErr = e.drv.close() })
+	return e.closeErr
+}
+
+var defaultEngine struct {
+	once sync.Once
+	e    *Engine
+	err  error
+}
+
+// Default returns the process-wide engine, opening it on first use with the default Config.
+func Default() (*Engine, error) {
+	d := &defaultEngine
+	d.once.Do(func() {
+		d.e, d.err = Open(nil)
+		if d.e != nil {
+			d.e.isDefault = true
+		}
+	})
+	return d.e, d.err
+}
+
+// Stats is a snapshot of an engine's bookkeeping, for tests and monitoring.
+type Stats struct {
+	InFlight int    // ops started and not yet completed; their memory is pinned
+	Ops      int    // ops allocated: the pool's size
+	Ignored  uint64 // completions that named no op in flight: stale or foreign
+}
+
+// Stats returns a snapshot of the engine's bookkeeping. It walks every op, so it is not for a hot
+// path.
+func (e *Engine) Stats() Stats {
+	e.ops.mu.Lock()
+	n := int(e.ops.n)
+	e.ops.mu.Unlock()
+	return Stats{InFlight: e.ops.inFlight(), Ops: n, Ignored: e.ignored.Load()}
+}

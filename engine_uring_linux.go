@@ -1,0 +1,624 @@
+package ovio
+
+// The io_uring engine: how ops reach the submission queue, who calls io_uring_enter, and who
+// reaps the completion queue.
+//
+// Submission. Goroutines prepare their SQE in their op, outside any lock, then copy it into the
+// ring under sqMu and publish the tail. Whoever then wins the submitter role (an atomic flag)
+// passes every published entry to one io_uring_enter, so that entries queued by concurrent
+// goroutines share a system call. A full queue makes the op wait (sqSpace), never fail.
+//
+// Completion, without an OS thread per op and without spinning. The submitter reaps the
+// completion queue right after its io_uring_enter, so that an op the kernel completes inline
+// (a NOP, a read from the page cache, an error) is delivered without waking anyone. For each op it
+// submitted that is still pending, it sets flagAsync and counts it in needReaper. One reaper
+// goroutine per engine sleeps on a channel while that count is zero, and otherwise waits for
+// completions in io_uring_enter(GETEVENTS), a blocking system call on one OS thread.
+//
+// Why not an eventfd read through Go's netpoller: the kernel signals the eventfd for every
+// completion, inline ones included, and every signal wakes the netpoller's thread on an idle
+// CPU; turning signals off (IORING_CQ_EVENTFD_DISABLED) races with the kernel's unordered read
+// of that flag. Waiting in the kernel only while an op needs it costs one thread per engine and
+// no wake-up for ops that complete inline.
+//
+// User data names an op by its index in the engine's table and its generation, never by address.
+// Ovio's own entries (cancels, linked timeouts, wake-ups) carry the index udInternal.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ovio/ovio/internal/uring"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	udInternal = 1<<32 - 1 // the index of ovio's own entries; the generation says which kind
+
+	udCancel      = 1
+	udLinkTimeout = 2
+	udWake        = 3
+)
+
+func userData(idx, gen uint32) uint64 { return uint64(idx)<<32 | uint64(gen) }
+
+const (
+	ringOpen = iota
+	ringClosing
+	ringClosed
+)
+
+// slotRef names the op whose entry sits at one position of the submission queue.
+type slotRef struct {
+	o   *op
+	gen uint32
+}
+
+type uringDriver struct {
+	e      *Engine
+	ring   *uring.Ring
+	probe  *uring.Probe
+	extArg bool
+
+	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, sqWaiters,
+	// and the entries from the kernel's head to sqTail.
+	sqMu      sync.Mutex
+	sqSpace   sync.Cond
+	sqWaiters int
+	sqTail    uint32
+	sqOps     []slotRef
+	state     int
+
+	submitting atomic.Bool   // the submitter role
+	submitted  atomic.Uint32 // entries before this ring position went to io_uring_enter
+	batch      []slotRef     // the submitter's copy of what it submits
+
+	// cqMu guards the consumer side of the completion queue.
+	cqMu  sync.Mutex
+	cqBuf []uring.CQE
+
+	needReaper atomic.Int64 // pending ops with flagAsync
+	reaperWake chan struct{}
+	stopping   atomic.Bool
+	reaperDone chan struct{}
+}
+
+// uringNeeds are the opcodes without which the engine cannot work; the others are checked when an
+// op uses them, and refused with ErrNotSupported where the kernel lacks them.
+var uringNeeds = []uint8{uring.OpNop, uring.OpRead, uring.OpWrite, uring.OpAsyncCancel}
+
+// uringFeatures are the features without which the engine would be unsafe: NODROP, or a full
+// completion queue would lose completions; SUBMIT_STABLE, or the kernel could read an entry
+// after io_uring_enter returned.
+const uringFeatures = uring.FeatNodrop | uring.FeatSubmitStable
+
+// errUringTooOld reports a kernel whose io_uring lacks what the engine needs.
+type errUringTooOld string
+
+func (e errUringTooOld) Error() string        { return "io_uring lacks " + string(e) }
+func (e errUringTooOld) Is(target error) bool { return target == ErrNotSupported }
+
+func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
+	entries := uint32(min(cfg.Entries, 1<<15))
+	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: uring.SetupSubmitAll}
+	r, err := uring.New(rc)
+	if errors.Is(err, syscall.EINVAL) {
+		rc.Flags = 0 // SUBMIT_ALL is Linux 5.18
+		r, err = uring.New(rc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if missing := uringFeatures &^ r.Features(); missing != 0 {
+		r.Close()
+		return nil, errUringTooOld("features " + strings.Join(uring.FeatureNames(missing), ", ") + " (Linux 5.5)")
+	}
+	p, err := r.Probe()
+	if err != nil {
+		r.Close()
+		if errors.Is(err, syscall.EINVAL) {
+			return nil, errUringTooOld("IORING_REGISTER_PROBE (Linux 5.6)")
+		}
+		return nil, err
+	}
+	if missing := p.Missing(uringNeeds...); len(missing) > 0 {
+		r.Close()
+		return nil, errUringTooOld("opcodes " + strings.Join(missing, ", "))
+	}
+	d := &uringDriver{
+		e:          e,
+		ring:       r,
+		probe:      p,
+		extArg:     r.Features()&uring.FeatExtArg != 0,
+		sqOps:      make([]slotRef, r.SQEntries()),
+		reaperWake: make(chan struct{}, 1),
+		reaperDone: make(chan struct{}),
+	}
+	d.sqSpace.L = &d.sqMu
+	go d.reaper()
+	return d, nil
+}
+
+func (d *uringDriver) kind() string { return "io_uring" }
+
+// opcodeOf maps a request to the opcode the kernel must support for it.
+var opcodeOf = [opCount]uint8{
+	opNop: uring.OpNop, opRead: uring.OpRead, opWrite: uring.OpWrite, opReadv: uring.OpReadv,
+	opWritev: uring.OpWritev, opFsync: uring.OpFsync, opFdatasync: uring.OpFsync,
+	opOpenat: uring.OpOpenat, opClose: uring.OpClose, opStatx: uring.OpStatx,
+	opFallocate: uring.OpFallocate, opTimeout: uring.OpTimeout,
+}
+
+// prep fills the op's SQE from its request, outside any lock, and publishes the op. It returns
+// an error for an op that must not reach the kernel.
+func (d *uringDriver) prep(o *op, gen uint32) (err error) {
+	s := &o.sys
+	sqe := &s.sqe
+	*sqe = uring.SQE{}
+	r := &o.req
+	fd := int32(r.h)
+	switch r.code {
+	case opNop:
+		sqe.PrepNop()
+	case opRead:
+		sqe.PrepRead(fd, r.buf, uint64(r.off))
+	case opWrite:
+		sqe.PrepWrite(fd, r.buf, uint64(r.off))
+	case opReadv, opWritev:
+		for _, b := range r.bufs {
+			v := unix.Iovec{}
+			if len(b) > 0 {
+				v.Base = &b[0]
+				v.SetLen(len(b))
+			}
+			s.iov = append(s.iov, v)
+		}
+		if len(s.iov) > 0 {
+			o.pin.Pin(&s.iov[0])
+		}
+		if r.code == opReadv {
+			sqe.PrepReadv(fd, s.iov, uint64(r.off))
+		} else {
+			sqe.PrepWritev(fd, s.iov, uint64(r.off))
+		}
+	case opFsync:
+		sqe.PrepFsync(fd, 0)
+	case opFdatasync:
+		sqe.PrepFsync(fd, uring.FsyncDatasync)
+	case opOpenat, opStatx:
+		s.path = append(append(s.path[:0], r.path...), 0)
+		o.pin.Pin(&s.path[0])
+		if r.code == opOpenat {
+			sqe.PrepOpenat(fd, &s.path[0], r.flags, r.mode)
+		} else {
+			sqe.PrepStatx(fd, &s.path[0], r.flags, r.mode, r.sys.stat)
+		}
+	case opClose:
+		sqe.PrepClose(fd)
+	case opFallocate:
+		sqe.PrepFallocate(fd, r.mode, uint64(r.off), uint64(r.length))
+	case opTimeout:
+		s.ts = unix.NsecToTimespec(max(r.length, 0))
+		o.pin.Pin(&s.ts)
+		sqe.PrepTimeout(&s.ts, 0, 0)
+	case opNative:
+		if err := callPrep(r.sys.prep, sqe); err != nil {
+			return err
+		}
+		r.sys.name = strings.ToLower(uring.OpName(sqe.Opcode))
+		if sqe.Flags&(uring.SQEIOLink|uring.SQEIOHardlink|uring.SQECQESkipSuccess) != 0 {
+			return argError("the SQE sets IOSQE_IO_LINK, IOSQE_IO_HARDLINK or IOSQE_CQE_SKIP_SUCCESS, which ovio owns")
+		}
+		if !d.probe.Supported(sqe.Opcode) {
+			return notSupported("io_uring opcode " + uring.OpName(sqe.Opcode))
+		}
+	}
+	if r.code != opNative && !d.probe.Supported(opcodeOf[r.code]) {
+		return notSupported("io_uring opcode " + uring.OpName(opcodeOf[r.code]))
+	}
+	sqe.UserData = userData(o.idx, gen)
+	// A context deadline becomes a linked timeout: when it passes, the kernel cancels the op
+	// itself, without the round trip of a Go timer, a goroutine and an ASYNC_CANCEL.
+	s.linked = false
+	if o.deadline != 0 && r.code != opNop && r.code != opTimeout && d.probe.Supported(uring.OpLinkTimeout) {
+		left := o.deadline - time.Now().UnixNano()
+		if left <= 0 {
+			return context.DeadlineExceeded
+		}
+		s.lts = unix.NsecToTimespec(left)
+		o.pin.Pin(&s.lts)
+		sqe.Flags |= uring.SQEIOLink
+		s.linked = true
+	}
+	o.publish()
+	return nil
+}
+
+// callPrep runs a caller's prep function; a panic in it becomes the op's error and is raised
+// again after the op was completed, so that the op is not left pending.
+func callPrep(prep func(*SQE), sqe *SQE) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &prepPanic{p}
+		}
+	}()
+	prep(sqe)
+	return nil
+}
+
+type prepPanic struct{ v any }
+
+func (p *prepPanic) Error() string { return "prep function panicked" }
+
+func notSupported(what string) error { return &notSupportedError{what} }
+
+type notSupportedError struct{ what string }
+
+func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
+func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
+
+func (d *uringDriver) start1(o *op) {
+	gen := genOf(o.state.Load())
+	if d.prepOrFail(o, gen) {
+		d.sqMu.Lock()
+		ok := d.put(o, gen)
+		d.sqMu.Unlock()
+		if !ok {
+			o.complete(gen, 0, ErrClosed)
+			return
+		}
+		d.flush()
+	}
+}
+
+func (d *uringDriver) start(ops []*op) {
+	for _, o := range ops {
+		o.sys.prepped = d.prepOrFail(o, genOf(o.state.Load()))
+	}
+	var closed []*op
+	d.sqMu.Lock()
+	for _, o := range ops {
+		if o.sys.prepped && !d.put(o, genOf(o.state.Load())) {
+			closed = append(closed, o)
+		}
+	}
+	d.sqMu.Unlock()
+	for _, o := range closed {
+		o.complete(genOf(o.state.Load()), 0, ErrClosed)
+	}
+	d.flush()
+}
+
+// prepOrFail preps o and reports true, or completes it with the error and reports false.
+func (d *uringDriver) prepOrFail(o *op, gen uint32) bool {
+	err := d.prep(o, gen)
+	if err == nil {
+		return true
+	}
+	o.complete(gen, 0, err)
+	if p, ok := err.(*prepPanic); ok {
+		panic(p.v)
+	}
+	return false
+}
+
+// put copies o's entries into the submission queue, waiting for room, and publishes them. It
+// reports false if the engine is closing. d.sqMu is held.
+func (d *uringDriver) put(o *op, gen uint32) bool {
+	need := uint32(1)
+	if o.sys.linked {
+		need = 2
+	}
+	if !d.room(need, false) {
+		return false
+	}
+	pos := d.sqTail
+	*d.ring.SQE(pos) = o.sys.sqe
+	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{o, gen}
+	pos++
+	if o.sys.linked {
+		sqe := d.ring.SQE(pos)
+		*sqe = uring.SQE{}
+		sqe.PrepLinkTimeout(&o.sys.lts, 0)
+		sqe.UserData = userData(udInternal, udLinkTimeout)
+		d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
+		pos++
+	}
+	d.sqTail = pos
+	d.ring.SetSQTail(pos)
+	return true
+}
+
+// putInternal queues one of ovio's own entries. d.sqMu is held.
+func (d *uringDriver) putInternal(kind uint32, prep func(*uring.SQE)) bool {
+	if !d.room(1, true) {
+		return false
+	}
+	pos := d.sqTail
+	sqe := d.ring.SQE(pos)
+	*sqe = uring.SQE{}
+	prep(sqe)
+	sqe.UserData = userData(udInternal, kind)
+	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
+	d.sqTail = pos + 1
+	d.ring.SetSQTail(pos + 1)
+	return true
+}
+
+// room waits until need entries are free in the submission queue. It reports false if the
+// engine is closing (closed, for internal entries, which Close itself still needs). d.sqMu is
+// held; it is released while waiting.
+func (d *uringDriver) room(need uint32, internal bool) bool {
+	for {
+		if d.state == ringClosed || (d.state == ringClosing && !internal) {
+			return false
+		}
+		if d.sqTail-d.ring.SQHead()+need <= d.ring.SQEntries() {
+			return true
+		}
+		if !d.submitting.Load() {
+			// Nobody is entering the kernel: make room ourselves.
+			d.sqMu.Unlock()
+			d.flush()
+			d.sqMu.Lock()
+			continue
+		}
+		// The submitter broadcasts after its io_uring_enter, under sqMu.
+		d.sqWaiters++
+		d.sqSpace.Wait()
+		d.sqWaiters--
+	}
+}
+
+// flush passes every published entry to the kernel, unless another goroutine holds the
+// submitter role: then that goroutine will, since it looks again after giving the role up.
+func (d *uringDriver) flush() {
+	for d.submitting.CompareAndSwap(false, true) {
+		d.sqMu.Lock()
+		from, to := d.submitted.Load(), d.sqTail
+		d.batch = d.batch[:0]
+		mask := uint32(len(d.sqOps)) - 1
+		for pos := from; pos != to; pos++ {
+			d.batch = append(d.batch, d.sqOps[pos&mask])
+		}
+		d.sqMu.Unlock()
+		if from != to {
+			d.enter(from, to)
+			d.sqMu.Lock()
+			if d.sqWaiters > 0 {
+				d.sqSpace.Broadcast()
+			}
+			d.sqMu.Unlock()
+			d.reap()
+			d.handOff(d.batch)
+		}
+		d.submitting.Store(false)
+		if d.ring.SQTail() == d.submitted.Load() {
+			return
+		}
+	}
+}
+
+// enter submits the entries at ring positions [from, to). The submitter role is held.
+func (d *uringDriver) enter(from, to uint32) {
+	for from != to {
+		n, err := d.ring.Enter(to-from, 0, 0)
+		switch {
+		case err == nil && n > 0:
+			from += uint32(n)
+			d.submitted.Store(from)
+		case err == nil, err == syscall.EAGAIN, err == syscall.EBUSY:
+			// The kernel is short of request memory, or completions wait in its overflow list:
+			// reaping flushes them. Then try again.
+			d.reap()
+			runtime.Gosched()
+		case err == syscall.EINTR:
+		default:
+			d.abandon(os.NewSyscallError("io_uring_enter", err))
+			return
+		}
+	}
+}
+
+// abandon fails the ops whose entries the kernel did not take after io_uring_enter failed in a
+// way that retrying will not mend, and takes those entries back. The submitter role is held, so
+// no io_uring_enter can read the queue meanwhile.
+func (d *uringDriver) abandon(err error) {
+	d.sqMu.Lock()
+	head := d.ring.SQHead()
+	var failed []slotRef
+	mask := uint32(len(d.sqOps)) - 1
+	for pos := head; pos != d.sqTail; pos++ {
+		if ref := d.sqOps[pos&mask]; ref.o != nil {
+			failed = append(failed, ref)
+		}
+	}
+	d.sqTail = head
+	d.ring.SetSQTail(head)
+	d.submitted.Store(head)
+	d.sqSpace.Broadcast()
+	d.sqMu.Unlock()
+	for _, ref := range failed {
+		ref.o.complete(ref.gen, 0, err)
+	}
+}
+
+// handOff gives the reaper the ops of a submitted batch that did not complete inline.
+func (d *uringDriver) handOff(refs []slotRef) {
+	for _, ref := range refs {
+		if ref.o != nil && ref.o.markAsync(ref.gen) {
+			if d.needReaper.Add(1) == 1 {
+				select {
+				case d.reaperWake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// reap delivers every completion in the completion queue.
+func (d *uringDriver) reap() {
+	d.cqMu.Lock()
+	for {
+		head, tail := d.ring.CQHead(), d.ring.CQTail()
+		if head == tail {
+			if d.ring.SQFlags()&uring.SQCQOverflow == 0 {
+				break
+			}
+			// Completions wait in the kernel's overflow list; GETEVENTS moves them to the ring.
+			d.ring.Enter(0, 0, uring.EnterGetevents)
+			if d.ring.CQTail() == head {
+				break
+			}
+			continue
+		}
+		// Copy the entries out and hand the slots back before delivering, which wakes goroutines.
+		buf := d.cqBuf[:0]
+		for ; head != tail; head++ {
+			buf = append(buf, d.ring.CQE(head))
+		}
+		d.ring.SetCQHead(head)
+		for _, c := range buf {
+			d.dispatch(c)
+		}
+		d.cqBuf = buf
+	}
+	d.cqMu.Unlock()
+}
+
+// dispatch delivers one completion. d.cqMu is held.
+func (d *uringDriver) dispatch(c uring.CQE) {
+	idx, gen := uint32(c.UserData>>32), uint32(c.UserData)
+	if idx == udInternal {
+		return // cancels (0, ENOENT, EALREADY), linked timeouts and wake-ups: nothing waits on them
+	}
+	o := d.e.ops.get(idx)
+	if o == nil {
+		d.e.ignored.Add(1)
+		return
+	}
+	// This load orders what the starting goroutine wrote into the op (publish) before what we
+	// read of it here.
+	if s := o.state.Load(); genOf(s) != gen || s&stMask != stPending {
+		d.e.ignored.Add(1)
+		return
+	}
+	res := c.Res
+	if c.Flags&uring.CQEFMore != 0 {
+		// More completions follow for this op (a zero-copy send's notification, a multishot
+		// op): the memory stays the kernel's until the last.
+		if !o.sys.hasMore {
+			o.sys.hasMore, o.sys.moreRes = true, res
+		}
+		return
+	}
+	if o.sys.hasMore && c.Flags&uring.CQEFNotif != 0 {
+		res = o.sys.moreRes
+	}
+	var n int64
+	var err error
+	switch {
+	case res >= 0:
+		n = int64(res)
+	case o.req.code == opTimeout && res == -int32(syscall.ETIME):
+		// The timeout expired: that is what it was asked to do.
+	default:
+		err = syscall.Errno(-res)
+	}
+	if prev, ok := o.complete(gen, n, err); !ok {
+		d.e.ignored.Add(1)
+	} else if prev&flagAsync != 0 {
+		d.needReaper.Add(-1)
+	}
+}
+
+// reaper waits for the completions of ops that nobody reaps inline.
+func (d *uringDriver) reaper() {
+	defer close(d.reaperDone)
+	for !d.stopping.Load() {
+		if d.needReaper.Load() == 0 {
+			<-d.reaperWake
+			continue
+		}
+		// Blocks this goroutine's thread in the kernel until a completion is posted.
+		d.ring.Enter(0, 1, uring.EnterGetevents)
+		d.reap()
+	}
+}
+
+func (d *uringDriver) cancel(o *op, gen uint32) {
+	d.sqMu.Lock()
+	ok := d.putInternal(udCancel, func(sqe *uring.SQE) { sqe.PrepCancel(userData(o.idx, gen), 0) })
+	d.sqMu.Unlock()
+	if ok {
+		d.flush()
+	}
+}
+
+func (d *uringDriver) close() error {
+	d.sqMu.Lock()
+	d.state = ringClosing
+	d.sqSpace.Broadcast()
+	d.sqMu.Unlock()
+
+	// Cancel whatever is in flight, then reap until nothing is; repeat the cancels every second
+	// for ops that outlive them.
+	cancelAll := func(first bool) {
+		d.sqMu.Lock()
+		d.e.ops.each(func(o *op) {
+			s := o.state.Load()
+			if s&stMask != stPending || s&flagPublished == 0 {
+				return
+			}
+			if gen := genOf(s); o.requestCancel(gen, causeClosed) || !first {
+				d.putInternal(udCancel, func(sqe *uring.SQE) { sqe.PrepCancel(userData(o.idx, gen), 0) })
+			}
+		})
+		d.sqMu.Unlock()
+		d.flush()
+	}
+	cancelAll(true)
+	again := time.Now().Add(time.Second)
+	for d.e.ops.inFlight() > 0 {
+		d.flush()
+		if d.extArg {
+			d.ring.EnterTimeout(0, 1, int64(10*time.Millisecond))
+		} else {
+			time.Sleep(time.Millisecond)
+		}
+		d.reap()
+		if time.Now().After(again) {
+			cancelAll(false)
+			again = time.Now().Add(time.Second)
+		}
+	}
+
+	// Stop the reaper: a token wakes it if it sleeps in Go, a NOP if it waits in the kernel.
+	d.stopping.Store(true)
+	select {
+	case d.reaperWake <- struct{}{}:
+	default:
+	}
+	d.sqMu.Lock()
+	d.putInternal(udWake, (*uring.SQE).PrepNop)
+	d.sqMu.Unlock()
+	d.flush()
+	<-d.reaperDone
+
+	d.sqMu.Lock()
+	d.state = ringClosed
+	d.sqSpace.Broadcast()
+	d.sqMu.Unlock()
+	for !d.submitting.CompareAndSwap(false, true) {
+		runtime.Gosched() // a last flush is leaving
+	}
+	return d.ring.Close()
+}

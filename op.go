@@ -1,0 +1,624 @@
+package ovio
+
+// This file is the op lifecycle, the same for every engine: how an op is started, completed
+// exactly once, cancelled, awaited, and when its memory goes back to the pool. The engines
+// (engine_uring_linux.go, engine_iocp_windows.go, engine_blocking.go) only publish ops to their
+// kernel interface, ask it to cancel them, and report each completion through op.complete.
+//
+// An op's life, in the names the code uses (the state word holds the generation and the state):
+//
+//	stIdle ──acquire──▶ stPending ──complete──▶ stCompleting ──▶ stDone ──release──▶ stIdle (gen+1)
+//	                       │  ▲
+//	                       │  └── requestCancel sets flagCancel and the cause; the op stays pending
+//	                       └───── markAsync sets flagAsync: the engine's reaper, not the submitter,
+//	                              will reap this op's completion (io_uring only)
+//
+//   - A Request is checked, and its context consulted, before an op is acquired: a done context
+//     never reaches the kernel.
+//   - From stPending until complete, the kernel owns the op and the memory it names. complete is
+//     the only way out of stPending, and it succeeds once per generation: a second completion for
+//     the same generation, or one for an older generation, changes nothing.
+//   - Cancelling asks the kernel (ASYNC_CANCEL, CancelIoEx, or dequeueing) and then waits like any
+//     other waiter for the op's own completion, which says what really happened.
+//   - The op's pins are dropped in complete, after the kernel's completion was reaped, and the op
+//     returns to the pool only when its result has been read.
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// driver is an engine's kernel side.
+type driver interface {
+	kind() string
+	// start hands ops, already in stPending, to the kernel. For each op the driver either
+	// completes it (inline, or with an error before the kernel saw it) or publishes it, after
+	// which only the kernel's completion ends it.
+	start(ops []*op)
+	// start1 is start for one op, without a slice to allocate.
+	start1(o *op)
+	// cancel asks the kernel to cancel generation gen of o. The op still completes as usual.
+	cancel(o *op, gen uint32)
+	// close cancels what is in flight, waits for every completion and frees the kernel side.
+	// Ops started after close began fail with ErrClosed.
+	close() error
+}
+
+// The state word: the generation in the high 32 bits, then these.
+const (
+	stIdle       = 0 // in the pool
+	stPending    = 1 // started; the kernel owns it until its completion is reaped
+	stCompleting = 2 // the completion is being recorded
+	stDone       = 3 // the result is there to read
+	stMask       = 3
+
+	flagAsync     = 1 << 2 // io_uring: the reaper, not the submitter, reaps this op's completion
+	flagCancel    = 1 << 3 // a cancel was asked of the kernel
+	flagPublished = 1 << 6 // the op's memory is pinned and the kernel may have it
+
+	causeShift    = 4 // two bits: why ovio cancelled the op
+	causeMask     = 3 << causeShift
+	causeCanceled = 1
+	causeDeadline = 2
+	causeClosed   = 3
+)
+
+func genOf(s uint64) uint32 { return uint32(s >> 32) }
+
+// causeFor maps a context's error to a cause.
+func causeFor(err error) uint64 {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return causeDeadline
+	}
+	return causeCanceled
+}
+
+var causeErrs = [4]error{nil, context.Canceled, context.DeadlineExceeded, ErrClosed}
+
+// op is one operation's state, pooled per engine. Its index in the engine's table never changes;
+// the generation tells one use of it from the next, so that a stale completion or cancel cannot
+// touch a later op.
+type op struct {
+	state atomic.Uint64
+	idx   uint32
+	req   Request
+
+	// Written by complete before the state becomes stDone, read after.
+	n   int64
+	err error
+
+	deadline int64   // unix nanoseconds of the context's deadline, 0 if none
+	w        *waiter // who waits: &own for Do, a batch's waiter; nil for a future
+	own      waiter
+	fut      *Op
+	pin      runtime.Pinner
+	sys      opSys // the engine's scratch for this op
+}
+
+// waiter counts the ops a goroutine waits for. The count and a "parked" bit share one word, so
+// that the last completion and the waiter agree, without a lock, on whether a wake-up is due.
+type waiter struct {
+	n    atomic.Int64
+	wake chan struct{} // capacity 1: one token per sleep
+}
+
+const parkedBit = 1 << 40
+
+func (w *waiter) init(n int) {
+	if w.wake == nil {
+		w.wake = make(chan struct{}, 1)
+	}
+	w.n.Store(int64(n))
+}
+
+// done records one completion and wakes the waiter if it was the last and the waiter sleeps.
+func (w *waiter) done() {
+	if w.n.Add(-1) == parkedBit {
+		w.wake <- struct{}{}
+	}
+}
+
+// sleep waits until every op is done. If ctx ends first, it calls cancel once and keeps waiting:
+// the ops' memory is the kernel's until they complete.
+func (w *waiter) sleep(ctx context.Context, cancel func(error)) {
+	if w.n.Add(parkedBit) == parkedBit {
+		return // all done before we slept: no token is coming
+	}
+	if done := ctx.Done(); done != nil {
+		select {
+		case <-w.wake:
+			return
+		case <-done:
+			cancel(ctx.Err())
+		}
+	}
+	<-w.wake
+}
+
+// complete records generation gen's completion: n and the native error err. It reports false,
+// changing nothing, if that generation is not pending (already complete, or an old one).
+// prev is the state it replaced, so that the caller can see flagAsync.
+func (o *op) complete(gen uint32, n int64, err error) (prev uint64, ok bool) {
+	for {
+		prev = o.state.Load()
+		if genOf(prev) != gen || prev&stMask != stPending {
+			return prev, false
+		}
+		if o.state.CompareAndSwap(prev, prev&^stMask|stCompleting) {
+			break
+		}
+	}
+	// Only this goroutine may now write the result, and nothing else changes the state word:
+	// requestCancel and markAsync act on stPending only.
+	o.n, o.err = n, err
+	o.pin.Unpin() // the kernel is done with the memory
+	o.state.Store(prev&^stMask | stDone)
+	if f := o.fut; f != nil {
+		f.finish(o)
+	} else {
+		o.w.done()
+	}
+	return prev, true
+}
+
+// requestCancel records cause as the reason to cancel generation gen of o, if it is still
+// pending and nobody asked yet. It reports whether the caller must now ask the kernel.
+func (o *op) requestCancel(gen uint32, cause uint64) bool {
+	for {
+		s := o.state.Load()
+		if genOf(s) != gen || s&stMask != stPending || s&flagCancel != 0 {
+			return false
+		}
+		if o.state.CompareAndSwap(s, s|flagCancel|cause<<causeShift) {
+			return true
+		}
+	}
+}
+
+// markAsync sets flagAsync on generation gen of o if it is still pending.
+func (o *op) markAsync(gen uint32) bool {
+	for {
+		s := o.state.Load()
+		if genOf(s) != gen || s&stMask != stPending {
+			return false
+		}
+		if o.state.CompareAndSwap(s, s|flagAsync) {
+			return true
+		}
+	}
+}
+
+// result reads a completed op's outcome as the caller sees it.
+func (o *op) result() (int, error) {
+	if o.err == nil {
+		return int(o.n), nil
+	}
+	s := o.state.Load()
+	e := &OpError{Op: o.req.name(), Path: o.req.path, Err: o.err}
+	if isCancelError(o.err) {
+		if c := s & causeMask >> causeShift; c != 0 {
+			e.Cause = causeErrs[c]
+		} else if o.deadline != 0 && time.Now().UnixNano() >= o.deadline {
+			// The kernel's linked timeout fired before the context's own timer.
+			e.Cause = context.DeadlineExceeded
+		}
+	}
+	return int(o.n), e
+}
+
+// publish pins the memory the request lends the kernel and marks the op published. The driver
+// calls it right before the kernel may see the op, so that an op completed without the kernel
+// pins nothing. The atomic Or is also what orders everything the starting goroutine wrote into
+// the op before whatever the completing goroutine reads: the kernel's ring is invisible to the Go
+// memory model and to the race detector.
+func (o *op) publish() {
+	r := &o.req
+	if len(r.buf) > 0 {
+		o.pin.Pin(&r.buf[0])
+	}
+	for _, b := range r.bufs {
+		if len(b) > 0 {
+			o.pin.Pin(&b[0])
+		}
+	}
+	r.sys.pin(&o.pin)
+	o.state.Or(flagPublished)
+}
+
+// pinAny pins what a caller passed to keep: a pointer, or the backing array of a slice.
+func pinAny(p *runtime.Pinner, v any) {
+	switch v := v.(type) {
+	case nil:
+	case []byte:
+		if len(v) > 0 {
+			p.Pin(&v[0])
+		}
+	default:
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Pointer, reflect.UnsafePointer:
+			if !rv.IsNil() {
+				p.Pin(v)
+			}
+		case reflect.Slice:
+			if rv.Len() > 0 {
+				p.Pin(rv.Index(0).Addr().Interface())
+			}
+		}
+	}
+}
+
+// checkKeep refuses what pinAny cannot pin.
+func checkKeep(keep []any) error {
+	for _, v := range keep {
+		if v == nil {
+			continue
+		}
+		switch reflect.ValueOf(v).Kind() {
+		case reflect.Pointer, reflect.UnsafePointer, reflect.Slice:
+		default:
+			return argError("keep holds a " + reflect.TypeOf(v).String() + ", not a pointer or a slice")
+		}
+	}
+	return nil
+}
+
+// opTable owns an engine's ops. Ops are allocated in chunks that live as long as the engine, so
+// that an index always names the same op and the kernel's completions can be looked up without
+// a lock.
+type opTable struct {
+	mu      sync.Mutex
+	free    []*op
+	chunks  atomic.Pointer[[]*[opChunk]op]
+	n       uint32        // ops allocated
+	max     uint32        // at most this many at once
+	waiting chan struct{} // closed when an op is released while someone waits for one
+}
+
+const opChunk = 256
+
+// get returns the op at index idx, or nil if there is none.
+func (t *opTable) get(idx uint32) *op {
+	cs := t.chunks.Load()
+	if cs == nil || idx/opChunk >= uint32(len(*cs)) {
+		return nil
+	}
+	return &(*cs)[idx/opChunk][idx%opChunk]
+}
+
+// acquire takes an idle op and starts its next generation in stPending. When max ops are in use
+// it waits for one, or for ctx.
+func (t *opTable) acquire(ctx context.Context) (*op, error) {
+	t.mu.Lock()
+	for len(t.free) == 0 && t.n >= t.max {
+		if t.waiting == nil {
+			t.waiting = make(chan struct{})
+		}
+		ch := t.waiting
+		t.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		t.mu.Lock()
+	}
+	if len(t.free) == 0 {
+		t.grow()
+	}
+	o := t.free[len(t.free)-1]
+	t.free = t.free[:len(t.free)-1]
+	t.mu.Unlock()
+	gen := genOf(o.state.Load()) + 1
+	o.state.Store(uint64(gen)<<32 | stPending)
+	return o, nil
+}
+
+// grow adds a chunk of ops; t.mu is held.
+func (t *opTable) grow() {
+	c := new([opChunk]op)
+	var cs []*[opChunk]op
+	if old := t.chunks.Load(); old != nil {
+		cs = append(cs, *old...)
+	}
+	base := uint32(len(cs)) * opChunk
+	cs = append(cs, c)
+	for i := opChunk - 1; i >= 0; i-- {
+		c[i].idx = base + uint32(i)
+		t.free = append(t.free, &c[i])
+	}
+	t.n += opChunk
+	t.chunks.Store(&cs)
+}
+
+// release returns a done op to the pool, dropping its references to the caller's memory.
+func (t *opTable) release(o *op) {
+	o.req = Request{}
+	o.err = nil
+	o.fut = nil
+	o.w = nil
+	o.deadline = 0
+	o.sys.reset()
+	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
+	t.mu.Lock()
+	t.free = append(t.free, o)
+	if t.waiting != nil {
+		close(t.waiting)
+		t.waiting = nil
+	}
+	t.mu.Unlock()
+}
+
+// each calls f for every op of the table, whatever its state.
+func (t *opTable) each(f func(o *op)) {
+	cs := t.chunks.Load()
+	if cs == nil {
+		return
+	}
+	for _, c := range *cs {
+		for i := range c {
+			f(&c[i])
+		}
+	}
+}
+
+// inFlight counts the ops started and not yet complete.
+func (t *opTable) inFlight() int {
+	n := 0
+	t.each(func(o *op) {
+		if s := o.state.Load() & stMask; s == stPending || s == stCompleting {
+			n++
+		}
+	})
+	return n
+}
+
+// prepare checks r and ctx and acquires an op for r; the op is pending and owned by the caller
+// until it is handed to the driver.
+func (e *Engine) prepare(ctx context.Context, r *Request) (*op, error) {
+	if err := r.check(); err != nil {
+		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
+	}
+	o, err := e.ops.acquire(ctx)
+	if err != nil {
+		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
+	}
+	o.req = *r
+	if d, ok := ctx.Deadline(); ok {
+		o.deadline = d.UnixNano()
+	}
+	return o, nil
+}
+
+// cancel asks for generation gen of o to be cancelled for the given cause.
+func (e *Engine) cancel(o *op, gen uint32, cause uint64) {
+	if o.requestCancel(gen, cause) {
+		e.drv.cancel(o, gen)
+	}
+}
+
+// Do runs r and waits for its completion. It returns the op's result (the count of bytes moved,
+// a new file descriptor, or the native call's result) and its error, an *OpError.
+//
+// If ctx is done before r starts, r never reaches the kernel. If ctx ends while r is in flight,
+// Do asks the kernel to cancel it and still waits for its completion: an op that completed before
+// the cancel took effect returns its result and no error; one that was cancelled returns an error
+// for which errors.Is(err, ctx.Err()) holds.
+func (e *Engine) Do(ctx context.Context, r Request) (int, error) {
+	o, err := e.prepare(ctx, &r)
+	if err != nil {
+		return 0, err
+	}
+	gen := genOf(o.state.Load())
+	o.w = &o.own
+	o.own.init(1)
+	e.drv.start1(o)
+	o.own.sleep(ctx, func(err error) { e.cancel(o, gen, causeFor(err)) })
+	n, err := o.result()
+	e.ops.release(o)
+	return n, err
+}
+
+// Result is the outcome of one op of a batch.
+type Result struct {
+	N   int   // the op's result: bytes moved, a file descriptor, the native call's result
+	Err error // nil, or an *OpError
+}
+
+// DoBatch starts every request of reqs together, with one system call where the engine can, and
+// waits for all of them. results[i] receives the outcome of reqs[i]; results must be at least as
+// long as reqs. If ctx ends, the ops still in flight are cancelled as Do cancels one. DoBatch
+// returns the first error of results, in order, or nil.
+func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) error {
+	if len(results) < len(reqs) {
+		return &OpError{Op: "batch", Err: errShortResults}
+	}
+	b := batchPool.Get().(*batch)
+	b.w.init(len(reqs))
+	for i := range reqs {
+		o, err := e.prepare(ctx, &reqs[i])
+		if err != nil {
+			results[i] = Result{Err: err}
+			b.w.n.Add(-1)
+			b.ops = append(b.ops, nil)
+			continue
+		}
+		o.w = &b.w
+		b.ops = append(b.ops, o)
+		b.started = append(b.started, o)
+		b.gens = append(b.gens, genOf(o.state.Load()))
+	}
+	if len(b.started) > 0 {
+		e.drv.start(b.started)
+	}
+	b.w.sleep(ctx, func(err error) {
+		for i, o := range b.started {
+			e.cancel(o, b.gens[i], causeFor(err))
+		}
+	})
+	var first error
+	for i, o := range b.ops {
+		if o != nil {
+			n, err := o.result()
+			results[i] = Result{N: n, Err: err}
+			e.ops.release(o)
+		}
+		if first == nil {
+			first = results[i].Err
+		}
+	}
+	clear(b.ops)
+	clear(b.started)
+	b.ops, b.started, b.gens = b.ops[:0], b.started[:0], b.gens[:0]
+	batchPool.Put(b)
+	return first
+}
+
+type batch struct {
+	w       waiter
+	ops     []*op // one per request; nil where the request never started
+	started []*op
+	gens    []uint32
+}
+
+var batchPool = sync.Pool{New: func() any { return new(batch) }}
+
+// Op is an op in flight: a future. Start returns one; Wait, Done and Result read its outcome and
+// Cancel asks for it to end early. An Op is safe for use by many goroutines.
+type Op struct {
+	e    *Engine
+	o    *op
+	gen  uint32
+	done chan struct{}
+	mu   sync.Mutex
+	stop func() bool // stops the context watch; guarded by mu
+
+	// Set before done is closed.
+	n   int
+	err error
+}
+
+// Start starts r and returns at once. The op runs until it completes or is cancelled, by Cancel
+// or by ctx; either way its Done channel is closed after the kernel's completion.
+func (e *Engine) Start(ctx context.Context, r Request) *Op {
+	f := &Op{e: e, done: make(chan struct{})}
+	o, err := e.prepare(ctx, &r)
+	if err != nil {
+		f.err = err
+		close(f.done)
+		return f
+	}
+	f.o, f.gen = o, genOf(o.state.Load())
+	o.fut = f
+	e.drv.start1(o)
+	f.watch(ctx)
+	return f
+}
+
+// StartBatch starts every request of reqs together, with one system call where the engine can,
+// and returns their futures in the same order.
+func (e *Engine) StartBatch(ctx context.Context, reqs []Request) []*Op {
+	futs := make([]*Op, len(reqs))
+	ops := make([]*op, 0, len(reqs))
+	for i := range reqs {
+		f := &Op{e: e, done: make(chan struct{})}
+		futs[i] = f
+		o, err := e.prepare(ctx, &reqs[i])
+		if err != nil {
+			f.err = err
+			close(f.done)
+			continue
+		}
+		f.o, f.gen = o, genOf(o.state.Load())
+		o.fut = f
+		ops = append(ops, o)
+	}
+	if len(ops) > 0 {
+		e.drv.start(ops)
+	}
+	for _, f := range futs {
+		if f.o != nil {
+			f.watch(ctx)
+		}
+	}
+	return futs
+}
+
+// watch cancels the op when ctx ends. It runs after the op was handed to the driver, so that a
+// cancel never overtakes the op it cancels.
+func (f *Op) watch(ctx context.Context) {
+	if ctx.Done() == nil {
+		return
+	}
+	stop := context.AfterFunc(ctx, func() { f.e.cancel(f.o, f.gen, causeFor(ctx.Err())) })
+	f.mu.Lock()
+	select {
+	case <-f.done:
+		f.mu.Unlock()
+		stop()
+		return
+	default:
+	}
+	f.stop = stop
+	f.mu.Unlock()
+}
+
+// finish is complete's last step for a future: copy the result out, give the op back, wake the
+// waiters.
+func (f *Op) finish(o *op) {
+	f.n, f.err = o.result()
+	f.e.ops.release(o)
+	f.mu.Lock()
+	stop := f.stop
+	f.stop = nil
+	close(f.done)
+	f.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// Done returns a channel that is closed when the op has completed.
+func (f *Op) Done() <-chan struct{} { return f.done }
+
+// Cancel asks for the op to be cancelled, as if its context had been. It does not wait: the op
+// still completes, with an error for which errors.Is(err, context.Canceled) holds if the cancel
+// took effect, or with its result if it had already finished.
+func (f *Op) Cancel() {
+	if f.o != nil {
+		f.e.cancel(f.o, f.gen, causeCanceled)
+	}
+}
+
+// Wait waits for the op to complete and returns its result. If ctx ends first, Wait cancels the
+// op and still waits for its completion, as Do does.
+func (f *Op) Wait(ctx context.Context) (int, error) {
+	select {
+	case <-f.done:
+		return f.n, f.err
+	default:
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		if f.o != nil {
+			f.e.cancel(f.o, f.gen, causeFor(ctx.Err()))
+		}
+		<-f.done
+	}
+	return f.n, f.err
+}
+
+// Result waits for the op to complete, without cancelling it, and returns its result.
+func (f *Op) Result() (int, error) {
+	<-f.done
+	return f.n, f.err
+}

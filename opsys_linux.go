@@ -1,0 +1,36 @@
+package ovio
+
+import (
+	"runtime"
+
+	"github.com/ovio/ovio/internal/uring"
+	"golang.org/x/sys/unix"
+)
+
+// opSys is an op's scratch on Linux: what the io_uring engine builds for the kernel, kept in the
+// op so that it lives on the heap, pinned, until the completion.
+type opSys struct {
+	sqe     uring.SQE
+	prepped bool // start: the SQE is ready to queue
+	linked  bool // a linked timeout follows the SQE
+	hasMore bool // a completion with IORING_CQE_F_MORE came; moreRes is its result
+	moreRes int32
+	iov     []unix.Iovec
+	path    []byte
+	ts, lts unix.Timespec
+}
+
+func (s *opSys) reset() {
+	clear(s.iov) // drop the pointers to the caller's buffers
+	s.iov = s.iov[:0]
+	s.prepped, s.linked, s.hasMore = false, false, false
+}
+
+func (s *reqSys) pin(p *runtime.Pinner) {
+	if s.stat != nil {
+		p.Pin(s.stat)
+	}
+	for _, k := range s.keep {
+		pinAny(p, k)
+	}
+}

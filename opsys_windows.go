@@ -1,0 +1,5 @@
+package ovio
+
+type opSys struct{}
+
+func (s *opSys) reset() {}
