@@ -1,0 +1,23 @@
+//go:build windows
+
+package iocp
+
+import "golang.org/x/sys/windows"
+
+// The //sys lines below are expanded into zsyscall_windows.go by mkwinsyscall (see doc.go).
+// Each takes the form of x/sys/windows's own declarations.
+
+//sys	getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, count uint32, removed *uint32, timeout uint32, alertable bool) (err error) = kernel32.GetQueuedCompletionStatusEx
+
+// GetQueuedCompletionStatusEx removes up to len(entries) packets from port, waiting up to timeout
+// milliseconds (windows.INFINITE: without limit) for the first, and returns how many it removed.
+// It fails with WAIT_TIMEOUT when none came in time, and with ERROR_ABANDONED_WAIT_0 when port is
+// closed while it waits.
+func GetQueuedCompletionStatusEx(port windows.Handle, entries []OverlappedEntry, timeout uint32) (int, error) {
+	if len(entries) == 0 {
+		return 0, windows.ERROR_INVALID_PARAMETER
+	}
+	var n uint32
+	err := getQueuedCompletionStatusEx(port, &entries[0], uint32(len(entries)), &n, timeout, false)
+	return int(n), err
+}
