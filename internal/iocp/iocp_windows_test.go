@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -115,6 +116,9 @@ func TestCfHydratePlaceholderCall(t *testing.T) {
 		t.Log("cldapi.dll is present; CfHydratePlaceholder is called for real by the engine's tests")
 	}
 
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the stand-in below has the 64-bit signature; on 386 each LARGE_INTEGER takes two words")
+	}
 	var got [5]uintptr
 	var calls atomic.Int32
 	cb := syscall.NewCallback(func(file, off, length, flags, ov uintptr) uintptr {
@@ -126,11 +130,12 @@ func TestCfHydratePlaceholderCall(t *testing.T) {
 	restore := SetCfHydratePlaceholderStandIn(cb)
 	defer restore()
 	ov := new(windows.Overlapped)
-	hr, err := CfHydratePlaceholder(windows.Handle(0x1234), 1<<40+5, -1, 3, ov)
+	var off int64 = 1<<40 + 5
+	hr, err := CfHydratePlaceholder(windows.Handle(0x1234), off, -1, 3, ov)
 	if err != nil || hr != HRESULTIOPending || calls.Load() != 1 {
 		t.Fatalf("stand-in call = %#x, %v after %d calls", uint32(hr), err, calls.Load())
 	}
-	want := [5]uintptr{0x1234, 1<<40 + 5, ^uintptr(0), 3, Addr(ov)}
+	want := [5]uintptr{0x1234, uintptr(uint64(off)), ^uintptr(0), 3, Addr(ov)}
 	if got != want {
 		t.Errorf("stand-in received %#x, want %#x", got, want)
 	}

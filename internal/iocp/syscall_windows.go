@@ -9,6 +9,15 @@ import "golang.org/x/sys/windows"
 
 //sys	getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, count uint32, removed *uint32, timeout uint32, alertable bool) (err error) = kernel32.GetQueuedCompletionStatusEx
 
+//sys	postQueuedCompletionStatus(port windows.Handle, qty uint32, key uintptr, overlapped uintptr) (err error) = kernel32.PostQueuedCompletionStatus
+
+// PostAddr posts a packet whose lpOverlapped is any address, not only a Go pointer: the form of a
+// packet some other component posts to a port. Tests use it to check that the engine ignores
+// what it did not issue.
+func PostAddr(port windows.Handle, qty uint32, key uintptr, overlapped uintptr) error {
+	return postQueuedCompletionStatus(port, qty, key, overlapped)
+}
+
 // GetQueuedCompletionStatusEx removes up to len(entries) packets from port, waiting up to timeout
 // milliseconds (windows.INFINITE: without limit) for the first, and returns how many it removed.
 // It fails with WAIT_TIMEOUT when none came in time, and with ERROR_ABANDONED_WAIT_0 when port is

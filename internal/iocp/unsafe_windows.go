@@ -104,3 +104,12 @@ func SetCfHydratePlaceholderStandIn(addr uintptr) (restore func()) {
 // CfHydratePlaceholderProc returns the lazily loaded procedure, for its Find method: tests use it
 // to tell a system with cldapi.dll from one without.
 func CfHydratePlaceholderProc() *windows.LazyProc { return procCfHydratePlaceholder }
+
+// CfHydratePlaceholderAvailable returns nil if CfHydratePlaceholder can be called (a stand-in is
+// set, or cldapi.dll and its function were found), else the loader's error.
+func CfHydratePlaceholderAvailable() error {
+	if cfHydrateStandIn.Load() != 0 {
+		return nil
+	}
+	return procCfHydratePlaceholder.Find()
+}

@@ -41,6 +41,7 @@ var (
 	modkernel32 = windows.NewLazySystemDLL("kernel32.dll")
 
 	procGetQueuedCompletionStatusEx = modkernel32.NewProc("GetQueuedCompletionStatusEx")
+	procPostQueuedCompletionStatus  = modkernel32.NewProc("PostQueuedCompletionStatus")
 )
 
 func getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, count uint32, removed *uint32, timeout uint32, alertable bool) (err error) {
@@ -49,6 +50,14 @@ func getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, 
 		_p0 = 1
 	}
 	r1, _, e1 := syscall.SyscallN(procGetQueuedCompletionStatusEx.Addr(), uintptr(port), uintptr(unsafe.Pointer(entries)), uintptr(count), uintptr(unsafe.Pointer(removed)), uintptr(timeout), uintptr(_p0))
+	if uint32(r1) == 0 {
+		err = errnoErr(e1)
+	}
+	return
+}
+
+func postQueuedCompletionStatus(port windows.Handle, qty uint32, key uintptr, overlapped uintptr) (err error) {
+	r1, _, e1 := syscall.SyscallN(procPostQueuedCompletionStatus.Addr(), uintptr(port), uintptr(qty), uintptr(key), uintptr(overlapped))
 	if uint32(r1) == 0 {
 		err = errnoErr(e1)
 	}

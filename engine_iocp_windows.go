@@ -1,0 +1,670 @@
+package ovio
+
+// The IOCP engine: how an op's native call is made, how its completion packet is matched back to
+// it, and when an op completes without a packet.
+//
+// One completion port per engine. Handles are associated with it on use (bind, below). A goroutine
+// per engine blocks in GetQueuedCompletionStatusEx, one OS thread per engine, and delivers up to 64
+// packets per call; delivering never blocks (op.complete sends on a capacity-1 channel or closes a
+// future's), so a slow waiter never delays the others.
+//
+// Matching packets to ops. A packet names an OVERLAPPED by address, and the engine's OVERLAPPEDs are
+// the ov fields of its ops, which live in the op table's chunks for the engine's life. The address
+// is looked up among the chunks' address ranges (sorted, binary search), then turned into an index
+// by arithmetic: an address that is not exactly one of ovio's OVERLAPPEDs, or whose op is not in
+// flight, is counted in Engine.Stats().Ignored and never dereferenced. The completion key tags the
+// packet: keyIO for the I/O of handles ovio bound, keyFence for ovio's own packets (a Nop, a
+// fence), keyWake for Close's wake-up; any other key is foreign.
+//
+// Packets carry no generation, so an OVERLAPPED is never issued again while a packet for it may
+// still come: an op completes inline only when the system says no packet will follow.
+//
+//   - The call is pending (ERROR_IO_PENDING, 0x800703E5, STATUS_PENDING): its packet completes it.
+//   - It failed at once with an error status: no packet follows (the I/O manager neither writes the
+//     IO_STATUS_BLOCK, which is the OVERLAPPED's Internal members, nor queues a packet for
+//     requests that fail synchronously with an error severity). Complete inline.
+//   - It succeeded at once, on a handle where FILE_SKIP_COMPLETION_PORT_ON_SUCCESS took: no packet.
+//     Complete inline.
+//   - Any other synchronous outcome: a success without the skip mode, or a warning or
+//     informational status such as ERROR_MORE_DATA (STATUS_BUFFER_OVERFLOW). Windows queues a
+//     packet for these (the skip mode is documented for success only); Wine 8 queues none for a
+//     warning when the skip mode is on. Rather than guess, the engine posts a fence: a packet of
+//     its own (keyFence, the op's OVERLAPPED, the generation in the byte count) carrying the
+//     synchronous result. A packet the system queued for the call was queued before the call
+//     returned, so it comes first and completes the op; the fence then finds the op done and is
+//     dropped. Where no packet was queued, the fence completes the op. Either way: exactly once,
+//     and no hang.
+//
+// The skip mode is thus an optimisation, never needed for correctness: a handle where it did not
+// take only costs a fence per synchronous success.
+//
+// Cancelling: CancelIoEx on the op's handle and OVERLAPPED, under the op's sys.mu, which release
+// also takes, so that the OVERLAPPED cannot be reissued by a later op while the CancelIoEx that
+// names it runs. ERROR_NOT_FOUND means it is completing (or completed synchronously and awaits its
+// fence): the packet still comes.
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ovio/ovio/internal/iocp"
+	"golang.org/x/sys/windows"
+)
+
+// Completion keys. keyIO is the key of every handle the engine binds; the others are the engine's
+// own packets. They are unlikely values, so that a foreign PostQueuedCompletionStatus with a small
+// key is told apart.
+const (
+	keyIO    = 0x6f766901
+	keyFence = 0x6f766902
+	keyWake  = 0x6f766903
+)
+
+const (
+	// ovUntouched is the low 32 bits of an OVERLAPPED's Internal before its call: no NTSTATUS
+	// has that value, so a call that leaves it there did not reach the I/O manager.
+	ovUntouched = 0xFFFFFFFF
+
+	maxRW     = 1 << 30 // the most one ReadFile or WriteFile is asked to move
+	batchSize = 64      // packets per GetQueuedCompletionStatusEx
+)
+
+type iocpDriver struct {
+	e    *Engine
+	id   uint64 // names the engine in the handle registry
+	port windows.Handle
+
+	closing  atomic.Bool
+	starting atomic.Int64 // start1 calls under way: Close waits for them before cancelling
+	done     chan struct{}
+	wake     *windows.Overlapped // the OVERLAPPED of Close's wake-up packet
+
+	// The completion goroutine's own.
+	entries []iocp.OverlappedEntry
+	ranges  []chunkRange // the op table's chunks, sorted by address
+	stride  uintptr      // the distance between two ops' OVERLAPPEDs
+}
+
+// chunkRange is one chunk of the op table, by the address of its first OVERLAPPED.
+type chunkRange struct {
+	base uintptr
+	c    *[opChunk]op
+}
+
+var driverIDs atomic.Uint64
+
+// drivers holds the open IOCP engines by id, for the messages of bind errors.
+var drivers sync.Map // uint64 → *iocpDriver
+
+func openIOCP(e *Engine) (*iocpDriver, error) {
+	port, err := windows.CreateIoCompletionPort(windows.InvalidHandle, 0, 0, 1)
+	if err != nil {
+		return nil, &OpError{Op: "CreateIoCompletionPort", Err: err}
+	}
+	d := &iocpDriver{
+		e:       e,
+		id:      driverIDs.Add(1),
+		port:    port,
+		done:    make(chan struct{}),
+		wake:    new(windows.Overlapped),
+		entries: make([]iocp.OverlappedEntry, batchSize),
+	}
+	drivers.Store(d.id, d)
+	go d.loop()
+	return d, nil
+}
+
+func (d *iocpDriver) kind() string { return "iocp" }
+
+// Binding.
+//
+// A handle's file object can be associated with one completion port, once, for its life;
+// CreateIoCompletionPort fails with ERROR_INVALID_PARAMETER for a file already bound, to this port
+// or another, and for one opened without FILE_FLAG_OVERLAPPED. Windows offers no way to ask which
+// port a file is bound to. And handle values are reused: close a handle and open another file, and
+// the new handle often has the old one's value.
+//
+// So the engine tries CreateIoCompletionPort before every op, under a lock per handle value:
+//   - It succeeds: the file was unbound (first use, or a new file behind a reused value). Set the
+//     skip mode, and record that this engine bound the value, and whether the skip mode took.
+//   - ERROR_INVALID_PARAMETER, and the record says this engine bound the value: the file is ours.
+//   - ERROR_INVALID_PARAMETER otherwise: another engine's port, a port outside ovio, or a
+//     synchronous handle. The op fails at once with an error saying which (FileModeInformation
+//     tells a synchronous handle), rather than waiting for a packet that would go elsewhere.
+//
+// The one case this cannot see: a value this engine bound, closed, and reused for a file that code
+// outside ovio bound to its own port. Engine.Unbind before closing such a handle rules it out.
+
+// handles maps a handle value to what ovio knows of its binding.
+var handles sync.Map // Handle → *handleEntry
+
+type handleEntry struct {
+	mu    sync.Mutex
+	owner uint64 // the id of the engine that bound this value last; 0 for none
+	skip  bool   // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS took on that binding
+}
+
+func handleEntryOf(h Handle) *handleEntry {
+	v, ok := handles.Load(h)
+	if !ok {
+		v, _ = handles.LoadOrStore(h, new(handleEntry))
+	}
+	return v.(*handleEntry)
+}
+
+// bind makes sure h's file is associated with the engine's port, and reports whether the skip
+// mode is on for it.
+func (d *iocpDriver) bind(h Handle) (skip bool, err error) {
+	if h == 0 || h == windows.InvalidHandle {
+		// CreateIoCompletionPort would take INVALID_HANDLE_VALUE as "create a port".
+		return false, windows.ERROR_INVALID_HANDLE
+	}
+	ent := handleEntryOf(h)
+	ent.mu.Lock()
+	defer ent.mu.Unlock()
+	_, err = windows.CreateIoCompletionPort(h, d.port, keyIO, 0)
+	switch {
+	case err == nil:
+		ent.owner = d.id
+		ent.skip = windows.SetFileCompletionNotificationModes(h,
+			windows.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS|windows.FILE_SKIP_SET_EVENT_ON_HANDLE) == nil
+		return ent.skip, nil
+	case err != windows.ERROR_INVALID_PARAMETER:
+		return false, err
+	case ent.owner == d.id:
+		return ent.skip, nil
+	}
+	return false, bindErrorFor(h, ent.owner)
+}
+
+// bindErrorFor says why h, which CreateIoCompletionPort refused, cannot be bound.
+func bindErrorFor(h Handle, owner uint64) error {
+	if owner != 0 {
+		if _, open := drivers.Load(owner); open {
+			return &bindError{h, ErrBoundElsewhere, "another ovio engine's port"}
+		}
+		return &bindError{h, ErrBoundElsewhere, "the port of an ovio engine now closed"}
+	}
+	mode, err := iocp.FileMode(h)
+	switch {
+	case err != nil:
+		return &bindError{h, ErrBoundElsewhere, "its file mode could not be read: " + err.Error()}
+	case mode&(windows.FILE_SYNCHRONOUS_IO_ALERT|windows.FILE_SYNCHRONOUS_IO_NONALERT) != 0:
+		return &bindError{h, ErrNotOverlapped, ""}
+	}
+	return &bindError{h, ErrBoundElsewhere, "a port outside ovio: Go's runtime binds the overlapped handles of os.File and net, " +
+		"and os.File.Fd detaches them only where FileReplaceCompletionInformation is supported"}
+}
+
+// Bind associates h's file with the engine's completion port now, rather than at its first op, so
+// that a handle that cannot be bound is reported where it was opened. It is optional: every op
+// binds its handle.
+//
+// h must be opened with FILE_FLAG_OVERLAPPED, and not be bound to another port: the error then
+// matches ErrNotOverlapped or ErrBoundElsewhere, at once, never a hang. A file is bound to one port
+// for its life (or until Unbind): a handle used with this engine cannot be used with another engine
+// nor with Go's os and net packages, which bind it to the runtime's port, and stays bound after
+// the engine is closed.
+//
+// The engine sets FILE_SKIP_COMPLETION_PORT_ON_SUCCESS and FILE_SKIP_SET_EVENT_ON_HANDLE on the
+// handles it binds, so that a call that succeeds at once completes its op without a packet. The
+// modes cannot be removed: code that uses the handle outside ovio must not wait for the packet of
+// such a call, nor for the handle's event.
+//
+// On an engine that is not the IOCP engine, Bind does nothing.
+func (e *Engine) Bind(h Handle) error {
+	d, ok := e.drv.(*iocpDriver)
+	if !ok {
+		return nil
+	}
+	d.starting.Add(1)
+	defer d.starting.Add(-1)
+	if d.closing.Load() {
+		return &OpError{Op: "CreateIoCompletionPort", Err: ErrClosed}
+	}
+	if _, err := d.bind(h); err != nil {
+		return &OpError{Op: "CreateIoCompletionPort", Err: err}
+	}
+	return nil
+}
+
+// Unbind removes the association of h's file with the engine's port, so that h can be used with
+// another engine, or handed to code that binds it to its own port. No op may be in flight on h.
+//
+// It needs FileReplaceCompletionInformation (Windows 8.1 and later). Where the system lacks it
+// (Wine 8 among them) Unbind fails with an error matching ErrNotSupported and h stays bound to the
+// engine, usable with it as before.
+//
+// Unbind is also how to rule out the one case the engine cannot detect by itself: a handle it
+// bound, closed without Unbind, whose value the system gives to a new file that code outside ovio
+// binds to another port. An op on that value would be started and its packet would go to the
+// other port. Unbind before closing a handle whose value may come back that way.
+func (e *Engine) Unbind(h Handle) error {
+	d, ok := e.drv.(*iocpDriver)
+	if !ok {
+		return nil
+	}
+	ent := handleEntryOf(h)
+	ent.mu.Lock()
+	defer ent.mu.Unlock()
+	if ent.owner != d.id {
+		return &OpError{Op: "Unbind", Err: argError("the handle is not bound to this engine")}
+	}
+	if err := iocp.Dissociate(h); err != nil {
+		if st, ok := err.(windows.NTStatus); ok {
+			if uint32(st) == iocp.StatusNotImplemented || uint32(st) == iocp.StatusInvalidInfo {
+				return &OpError{Op: "Unbind", Err: notSupported("FileReplaceCompletionInformation")}
+			}
+			err = st.Errno()
+		}
+		return &OpError{Op: "Unbind", Err: err}
+	}
+	ent.owner, ent.skip = 0, false
+	return nil
+}
+
+// Starting ops.
+
+func (d *iocpDriver) start(ops []*op) {
+	// IOCP has no batched submission: each call is its own system call.
+	for _, o := range ops {
+		d.start1(o)
+	}
+}
+
+func (d *iocpDriver) start1(o *op) {
+	d.starting.Add(1)
+	defer d.starting.Add(-1)
+	gen := genOf(o.state.Load())
+	if d.closing.Load() {
+		o.complete(gen, 0, ErrClosed)
+		return
+	}
+	r, s := &o.req, &o.sys
+	s.ov = windows.Overlapped{}
+	s.io = false
+	switch r.code {
+	case opNop:
+		d.publish(o)
+		d.fence(o, gen, 0, nil)
+		return
+	case opRead, opWrite, opNative:
+	default:
+		o.complete(gen, 0, notSupported(r.name()+" on the IOCP engine"))
+		return
+	}
+	if r.code == opNative && r.sys.op == winCfHydratePlaceholder {
+		if err := iocp.CfHydratePlaceholderAvailable(); err != nil {
+			o.complete(gen, 0, notSupported("CfHydratePlaceholder (cldapi.dll: "+err.Error()+")"))
+			return
+		}
+	}
+	skip, err := d.bind(r.h)
+	if err != nil {
+		o.complete(gen, 0, err)
+		return
+	}
+	s.h, s.io = r.h, true
+	s.ov.Internal = ovUntouched
+	if r.code != opNative || r.sys.op == winLockFileEx || r.sys.op == winUnlockFileEx {
+		s.ov.Offset, s.ov.OffsetHigh = uint32(r.off), uint32(uint64(r.off)>>32)
+	}
+	d.publish(o)
+	res := d.call(o)
+	if res.panicked {
+		d.settlePanic(o, gen)
+		panic(res.panicVal)
+	}
+	if res.pending {
+		return
+	}
+	var inline bool
+	st := uint32(s.ov.Internal)
+	switch {
+	case res.nt:
+		inline = iocp.NTError(res.status) || (res.status == iocp.StatusSuccess && skip)
+	case res.err == nil:
+		inline = st == ovUntouched || (st == iocp.StatusSuccess && skip)
+	default:
+		inline = st == ovUntouched || st == iocp.StatusPending || iocp.NTError(st)
+	}
+	n, err := outcome(o, int64(s.ov.InternalHigh), res.err)
+	if inline {
+		o.complete(gen, n, err)
+	} else {
+		d.fence(o, gen, n, err)
+	}
+}
+
+// publish pins the op's OVERLAPPED and the memory its request lends, right before the call.
+func (d *iocpDriver) publish(o *op) {
+	o.pin.Pin(&o.sys.ov)
+	o.publish()
+}
+
+// callResult is what an op's native call returned.
+type callResult struct {
+	pending  bool   // in flight: its packet completes the op
+	err      error  // the synchronous outcome: nil for success
+	nt       bool   // the call returned an NTSTATUS, in status
+	status   uint32 //
+	panicked bool   // the caller's start function panicked with panicVal
+	panicVal any
+}
+
+// call makes the op's native call with its OVERLAPPED.
+func (d *iocpDriver) call(o *op) (res callResult) {
+	r, s := &o.req, &o.sys
+	ov := &s.ov
+	s.done = 0
+	var err error
+	switch r.code {
+	case opRead:
+		err = windows.ReadFile(r.h, r.buf[:min(len(r.buf), maxRW)], &s.done, ov)
+	case opWrite:
+		err = windows.WriteFile(r.h, r.buf[:min(len(r.buf), maxRW)], &s.done, ov)
+	case opNative:
+		switch r.sys.op {
+		case winOverlapped:
+			return callStart(r.sys.start, ov)
+		case winDeviceIoControl:
+			err = windows.DeviceIoControl(r.h, r.flags, first(r.sys.in), uint32(len(r.sys.in)),
+				first(r.buf), uint32(len(r.buf)), &s.done, ov)
+		case winReadDirectoryChanges:
+			err = windows.ReadDirectoryChanges(r.h, first(r.buf), uint32(len(r.buf)), r.mode != 0, r.flags, &s.done, ov, 0)
+		case winConnectNamedPipe:
+			err = windows.ConnectNamedPipe(r.h, ov)
+		case winLockFileEx:
+			err = windows.LockFileEx(r.h, r.flags, 0, uint32(r.length), uint32(uint64(r.length)>>32), ov)
+		case winUnlockFileEx:
+			err = windows.UnlockFileEx(r.h, 0, uint32(r.length), uint32(uint64(r.length)>>32), ov)
+		case winCfHydratePlaceholder:
+			hr, _ := iocp.CfHydratePlaceholder(r.h, r.off, r.length, r.flags, ov)
+			err = hresultCallError(HRESULT(hr))
+		}
+	}
+	if err == windows.ERROR_IO_PENDING {
+		return callResult{pending: true}
+	}
+	return callResult{err: err}
+}
+
+// callStart runs a caller's start function. A panic is returned, to be raised again once the op
+// is settled.
+func callStart(start any, ov *windows.Overlapped) (res callResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = callResult{panicked: true, panicVal: p}
+		}
+	}()
+	var err error
+	switch f := start.(type) {
+	case func(*windows.Overlapped) error:
+		err = f(ov)
+	case func(*windows.Overlapped) HRESULT:
+		err = hresultCallError(f(ov))
+	case func(*windows.Overlapped) windows.NTStatus:
+		st := uint32(f(ov))
+		if st == iocp.StatusPending {
+			return callResult{pending: true}
+		}
+		res = callResult{nt: true, status: st}
+		if !iocp.NTSuccess(st) {
+			res.err = windows.NTStatus(st).Errno()
+		}
+		return res
+	}
+	if err == windows.ERROR_IO_PENDING {
+		return callResult{pending: true}
+	}
+	return callResult{err: err}
+}
+
+// hresultCallError maps the HRESULT a call returned to the error convention of Win32 calls: nil
+// for success, ERROR_IO_PENDING for pending, a windows.Errno for FACILITY_WIN32 failures.
+func hresultCallError(hr HRESULT) error {
+	switch {
+	case int32(hr) == iocp.HRESULTIOPending:
+		return windows.ERROR_IO_PENDING
+	case hr >= 0:
+		return nil
+	}
+	if code, ok := iocp.Win32FromHRESULT(int32(hr)); ok {
+		return windows.Errno(code)
+	}
+	return hr
+}
+
+func first(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
+
+// settlePanic settles an op whose start function panicked: if nothing reached the I/O manager, it
+// fails now; if the call may be in flight, its packet (or a fence, if it finished) completes it.
+func (d *iocpDriver) settlePanic(o *op, gen uint32) {
+	err := &startPanic{}
+	switch st := uint32(o.sys.ov.Internal); st {
+	case ovUntouched:
+		o.complete(gen, 0, err)
+	case iocp.StatusPending:
+		// May be in flight: wait for its packet, as for any pending call.
+	default:
+		d.fence(o, gen, int64(o.sys.ov.InternalHigh), err)
+	}
+}
+
+type startPanic struct{}
+
+func (*startPanic) Error() string { return "start function panicked" }
+
+// outcome maps a completed call's result to what the op reports.
+func outcome(o *op, n int64, err error) (int64, error) {
+	r := &o.req
+	switch {
+	case r.code == opRead && (err == windows.ERROR_HANDLE_EOF || err == windows.ERROR_BROKEN_PIPE):
+		// End of file, or of a pipe whose other end closed: 0 bytes and no error, as on Unix.
+		return 0, nil
+	case r.code != opNative:
+	case r.sys.op == winConnectNamedPipe && err == windows.ERROR_PIPE_CONNECTED:
+		// The client connected between CreateNamedPipe and ConnectNamedPipe: what was awaited.
+		return 0, nil
+	case r.sys.op == winReadDirectoryChanges && err == nil && n == 0 && len(r.buf) > 0:
+		// STATUS_NOTIFY_ENUM_DIR, or a synchronous success with nothing in the buffer: the
+		// changes did not fit, and the system dropped them.
+		return 0, windows.ERROR_NOTIFY_ENUM_DIR
+	}
+	return n, err
+}
+
+// fence posts the packet that completes an op whose call returned synchronously, with that result,
+// unless a packet the system queued for the call completes it first.
+func (d *iocpDriver) fence(o *op, gen uint32, n int64, err error) {
+	o.sys.syncN, o.sys.syncErr = n, err
+	o.sys.fenceGen.Store(gen)
+	for delay := time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
+		// The port is open: Close waits for every start1 before closing it. Posting fails only
+		// when the system is short of memory; the op cannot end without its packet, so retry.
+		if windows.PostQueuedCompletionStatus(d.port, gen, keyFence, &o.sys.ov) == nil {
+			return
+		}
+		time.Sleep(delay)
+	}
+}
+
+// Completions.
+
+// loop is the completion goroutine: it removes packets in batches and delivers them.
+func (d *iocpDriver) loop() {
+	defer close(d.done)
+	for {
+		// Blocks this goroutine's thread in the kernel until a packet comes.
+		n, err := iocp.GetQueuedCompletionStatusEx(d.port, d.entries, windows.INFINITE)
+		if err != nil {
+			if err == windows.ERROR_ABANDONED_WAIT_0 || err == windows.ERROR_INVALID_HANDLE {
+				return // the port was closed: only Close does that, after stopping us
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		stop := false
+		for i := range d.entries[:n] {
+			en := &d.entries[i]
+			switch en.CompletionKey {
+			case keyIO:
+				d.deliver(en)
+			case keyFence:
+				d.deliverFence(en)
+			case keyWake:
+				if en.Overlapped == iocp.Addr(d.wake) {
+					stop = true
+				} else {
+					d.e.ignored.Add(1)
+				}
+			default:
+				d.e.ignored.Add(1) // posted to our port by someone else
+			}
+		}
+		if stop {
+			return
+		}
+	}
+}
+
+// deliver completes the op of an I/O packet.
+func (d *iocpDriver) deliver(en *iocp.OverlappedEntry) {
+	o := d.lookup(en.Overlapped)
+	if o == nil {
+		d.e.ignored.Add(1) // an OVERLAPPED ovio did not issue, on a handle it bound
+		return
+	}
+	// This load orders what the starting goroutine wrote into the op (publish) before what we
+	// read of it here.
+	s := o.state.Load()
+	if s&stMask != stPending || s&flagPublished == 0 {
+		d.e.ignored.Add(1)
+		return
+	}
+	var err error
+	switch st := uint32(o.sys.ov.Internal); {
+	case st == iocp.StatusNotifyEnumDir:
+		err = windows.ERROR_NOTIFY_ENUM_DIR
+	case !iocp.NTSuccess(st):
+		err = windows.NTStatus(st).Errno()
+	}
+	n, err := outcome(o, int64(en.NumberOfBytesTransferred), err)
+	if _, ok := o.complete(genOf(s), n, err); !ok {
+		d.e.ignored.Add(1)
+	}
+}
+
+// deliverFence completes the op of a fence, unless the system's own packet did.
+func (d *iocpDriver) deliverFence(en *iocp.OverlappedEntry) {
+	o := d.lookup(en.Overlapped)
+	if o == nil {
+		d.e.ignored.Add(1)
+		return
+	}
+	gen := en.NumberOfBytesTransferred
+	if o.sys.fenceGen.Load() != gen {
+		return // an older use of the op: its system packet completed it
+	}
+	if s := o.state.Load(); genOf(s) != gen || s&stMask != stPending {
+		return // the system's packet came first
+	}
+	// Only this goroutine completes a fenced op, so the op stays pending until then.
+	o.complete(gen, o.sys.syncN, o.sys.syncErr)
+}
+
+// lookup returns the op whose OVERLAPPED is at addr, or nil if addr is not exactly one.
+func (d *iocpDriver) lookup(addr uintptr) *op {
+	if addr == 0 {
+		return nil
+	}
+	if o := d.find(addr); o != nil {
+		return o
+	}
+	// The table may have grown since the ranges were built.
+	cs := d.e.ops.chunks.Load()
+	if cs == nil || len(*cs) == len(d.ranges) {
+		return nil
+	}
+	d.ranges = d.ranges[:0]
+	for _, c := range *cs {
+		d.ranges = append(d.ranges, chunkRange{iocp.Addr(&c[0].sys.ov), c})
+	}
+	slices.SortFunc(d.ranges, func(a, b chunkRange) int { return cmp.Compare(a.base, b.base) })
+	d.stride = iocp.Addr(&(*cs)[0][1].sys.ov) - iocp.Addr(&(*cs)[0][0].sys.ov)
+	return d.find(addr)
+}
+
+func (d *iocpDriver) find(addr uintptr) *op {
+	rs := d.ranges
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].base > addr }) - 1
+	if i < 0 {
+		return nil
+	}
+	off := addr - rs[i].base
+	if off%d.stride != 0 || off/d.stride >= opChunk {
+		return nil
+	}
+	return &rs[i].c[off/d.stride]
+}
+
+// Cancelling and closing.
+
+func (d *iocpDriver) cancel(o *op, gen uint32) {
+	o.sys.mu.Lock()
+	s := o.state.Load()
+	if genOf(s) == gen && s&stMask == stPending && s&flagPublished != 0 && o.sys.io {
+		// ERROR_NOT_FOUND: the call is completing, or completed synchronously and awaits its
+		// fence. ERROR_INVALID_HANDLE: the handle was closed, which cancelled its I/O. Either
+		// way the packet still comes.
+		windows.CancelIoEx(o.sys.h, &o.sys.ov)
+	}
+	o.sys.mu.Unlock()
+}
+
+func (d *iocpDriver) close() error {
+	d.closing.Store(true)
+	for d.starting.Load() != 0 {
+		time.Sleep(100 * time.Microsecond) // a start1 that saw the engine open is making its call
+	}
+	// Cancel whatever is in flight, then wait until nothing is; repeat the cancels every second
+	// for ops that outlive them.
+	cancelAll := func(first bool) {
+		d.e.ops.each(func(o *op) {
+			s := o.state.Load()
+			if s&stMask != stPending || s&flagPublished == 0 {
+				return
+			}
+			if gen := genOf(s); o.requestCancel(gen, causeClosed) || !first {
+				d.cancel(o, gen)
+			}
+		})
+	}
+	cancelAll(true)
+	again := time.Now().Add(time.Second)
+	for d.e.ops.inFlight() > 0 {
+		time.Sleep(time.Millisecond)
+		if time.Now().After(again) {
+			cancelAll(false)
+			again = time.Now().Add(time.Second)
+		}
+	}
+	for windows.PostQueuedCompletionStatus(d.port, 0, keyWake, d.wake) != nil {
+		time.Sleep(time.Millisecond)
+	}
+	<-d.done
+	drivers.Delete(d.id)
+	if err := windows.CloseHandle(d.port); err != nil {
+		return &OpError{Op: "CloseHandle", Err: err}
+	}
+	return nil
+}
