@@ -83,6 +83,8 @@ type iocpDriver struct {
 	done     chan struct{}
 	wake     *windows.Overlapped // the OVERLAPPED of Close's wake-up packet
 
+	lateFences atomic.Uint64 // fences dropped because the system's packet came first
+
 	// The completion goroutine's own.
 	entries []iocp.OverlappedEntry
 	ranges  []chunkRange // the op table's chunks, sorted by address
@@ -181,20 +183,21 @@ func (d *iocpDriver) bind(h Handle) (skip bool, err error) {
 	return false, bindErrorFor(h, ent.owner)
 }
 
-// bindErrorFor says why h, which CreateIoCompletionPort refused, cannot be bound.
+// bindErrorFor says why h, which CreateIoCompletionPort refused, cannot be bound. The file's mode
+// is a fact about the file behind h now; the record of who bound the value last may be older
+// than that file, so the message says only that.
 func bindErrorFor(h Handle, owner uint64) error {
-	if owner != 0 {
-		if _, open := drivers.Load(owner); open {
-			return &bindError{h, ErrBoundElsewhere, "another ovio engine's port"}
-		}
-		return &bindError{h, ErrBoundElsewhere, "the port of an ovio engine now closed"}
-	}
 	mode, err := iocp.FileMode(h)
 	switch {
 	case err != nil:
 		return &bindError{h, ErrBoundElsewhere, "its file mode could not be read: " + err.Error()}
 	case mode&(windows.FILE_SYNCHRONOUS_IO_ALERT|windows.FILE_SYNCHRONOUS_IO_NONALERT) != 0:
 		return &bindError{h, ErrNotOverlapped, ""}
+	case owner != 0:
+		if _, open := drivers.Load(owner); open {
+			return &bindError{h, ErrBoundElsewhere, "this handle value was last bound by another ovio engine"}
+		}
+		return &bindError{h, ErrBoundElsewhere, "this handle value was last bound by an ovio engine now closed"}
 	}
 	return &bindError{h, ErrBoundElsewhere, "a port outside ovio: Go's runtime binds the overlapped handles of os.File and net, " +
 		"and os.File.Fd detaches them only where FileReplaceCompletionInformation is supported"}
@@ -573,10 +576,12 @@ func (d *iocpDriver) deliverFence(en *iocp.OverlappedEntry) {
 	}
 	gen := en.NumberOfBytesTransferred
 	if o.sys.fenceGen.Load() != gen {
-		return // an older use of the op: its system packet completed it
+		d.lateFences.Add(1) // an older use of the op: its system packet completed it
+		return
 	}
 	if s := o.state.Load(); genOf(s) != gen || s&stMask != stPending {
-		return // the system's packet came first
+		d.lateFences.Add(1) // the system's packet came first
+		return
 	}
 	// Only this goroutine completes a fenced op, so the op stays pending until then.
 	o.complete(gen, o.sys.syncN, o.sys.syncErr)
