@@ -83,9 +83,17 @@ func (s *reqSys) pin(p *runtime.Pinner) {
 // on h with ov, which ovio owns: it lives on the heap and stays pinned until the completion is
 // reaped. start returns the call's error: nil if the call succeeded at once, ERROR_IO_PENDING if it
 // is in flight, any other error if it failed (and so never started), exactly as
-// windows.ReadFile(h, p, nil, ov) or windows.DeviceIoControl(..., ov) return it. ov is zeroed
+// windows.ReadFile(h, p, &done, ov) or windows.DeviceIoControl(..., ov) return it. ov is zeroed
 // before start; start may set its Offset and OffsetHigh. It must not block, nor keep ov after the
 // op completed.
+//
+// The engine must know whether a packet will follow the call; it cannot ask. So start must report
+// ERROR_IO_PENDING exactly when the native call returned STATUS_PENDING. Win32 functions that
+// report a queued call as a success, ReadDirectoryChangesW among them, cannot tell a call that
+// completed at once from one that completed in the instant before they returned: call such
+// functions through their native form with OverlappedNTSTATUS (ovio's ReadDirectoryChanges does),
+// or on a handle where the skip mode cannot be set. A success whose ov still says STATUS_PENDING
+// is taken for a call in flight.
 //
 // The op's result is the number of bytes the call transferred (the completion's
 // dwNumberOfBytesTransferred, or the OVERLAPPED's InternalHigh for a call that succeeded at once),
@@ -154,6 +162,10 @@ func DeviceIoControl(h Handle, code uint32, in, out []byte) Request {
 // when more happened than buf can hold, the op fails with ERROR_NOTIFY_ENUM_DIR and the caller
 // must rescan the directory. buf must be DWORD-aligned (a buffer from make is) and, on a network
 // drive, at most 64 KiB.
+//
+// The op calls NtNotifyChangeDirectoryFile, what ReadDirectoryChangesW calls, and is named after
+// the latter in errors: ReadDirectoryChangesW itself returns TRUE for a call it only queued, which
+// leaves the engine unable to tell whether a packet will follow.
 func ReadDirectoryChanges(h Handle, buf []byte, subtree bool, filter uint32) Request {
 	var tree uint32
 	if subtree {

@@ -39,9 +39,11 @@ func errnoErr(e syscall.Errno) error {
 
 var (
 	modkernel32 = windows.NewLazySystemDLL("kernel32.dll")
+	modntdll    = windows.NewLazySystemDLL("ntdll.dll")
 
 	procGetQueuedCompletionStatusEx = modkernel32.NewProc("GetQueuedCompletionStatusEx")
 	procPostQueuedCompletionStatus  = modkernel32.NewProc("PostQueuedCompletionStatus")
+	procNtNotifyChangeDirectoryFile = modntdll.NewProc("NtNotifyChangeDirectoryFile")
 )
 
 func getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, count uint32, removed *uint32, timeout uint32, alertable bool) (err error) {
@@ -61,5 +63,15 @@ func postQueuedCompletionStatus(port windows.Handle, qty uint32, key uintptr, ov
 	if uint32(r1) == 0 {
 		err = errnoErr(e1)
 	}
+	return
+}
+
+func ntNotifyChangeDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, filter uint32, watchTree bool) (status uint32) {
+	var _p0 uint32
+	if watchTree {
+		_p0 = 1
+	}
+	r0, _, _ := syscall.SyscallN(procNtNotifyChangeDirectoryFile.Addr(), uintptr(h), uintptr(event), uintptr(apcRoutine), uintptr(unsafe.Pointer(apcContext)), uintptr(unsafe.Pointer(iosb)), uintptr(unsafe.Pointer(buf)), uintptr(length), uintptr(filter), uintptr(_p0))
+	status = uint32(r0)
 	return
 }
