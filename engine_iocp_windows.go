@@ -43,6 +43,14 @@ package ovio
 // The skip mode is thus an optimisation, never needed for correctness: a handle where it did not
 // take only costs a fence per synchronous success.
 //
+// Who completes an op. Once the call is made, its packet may be removed by the completion
+// goroutine before the call has even returned (a synchronous success without the skip mode, a
+// warning on Windows), and completing the op lets its waiter release it for reuse. So the starting
+// goroutine reads the call's outcome in phaseCalling, during which the completion goroutine parks
+// a packet in the op (phasePacket) instead of completing it; the starting goroutine then writes
+// what a fence needs and leaves with a CAS to phaseIssued, after which it touches only the
+// OVERLAPPED's address. If the CAS fails, a packet came: it completes the op with it.
+//
 // Cancelling: CancelIoEx on the op's handle and OVERLAPPED, under the op's sys.mu, which release
 // also takes, so that the OVERLAPPED cannot be reissued by a later op while the CancelIoEx that
 // names it runs. ERROR_NOT_FOUND means it is completing (or completed synchronously and awaits its
@@ -88,7 +96,8 @@ type iocpDriver struct {
 	done     chan struct{}
 	wake     *windows.Overlapped // the OVERLAPPED of Close's wake-up packet
 
-	lateFences atomic.Uint64 // fences dropped because the system's packet came first
+	lateFences   atomic.Uint64 // fences dropped because the system's packet came first
+	earlyPackets atomic.Uint64 // packets that came while their call's goroutine was deciding
 
 	// The completion goroutine's own.
 	entries []iocp.OverlappedEntry
@@ -301,6 +310,7 @@ func (d *iocpDriver) start1(o *op) {
 	s.io = false
 	switch r.code {
 	case opNop:
+		s.phase.Store(phaseIssued)
 		d.publish(o)
 		d.fence(o, gen, 0, nil)
 		return
@@ -325,34 +335,72 @@ func (d *iocpDriver) start1(o *op) {
 	if r.code != opNative || r.sys.op == winLockFileEx || r.sys.op == winUnlockFileEx {
 		s.ov.Offset, s.ov.OffsetHigh = uint32(r.off), uint32(uint64(r.off)>>32)
 	}
+	s.phase.Store(phaseCalling)
 	d.publish(o)
 	res := d.call(o)
-	if res.panicked {
-		d.settlePanic(o, gen)
-		panic(res.panicVal)
-	}
-	if res.pending {
-		return
-	}
-	var inline bool
+
+	// Decide, in phaseCalling, what the return means.
+	const (
+		wait  = iota // in flight: its packet completes the op
+		now          // no packet will follow: complete the op here
+		fence        // a packet may follow: post a fence behind it
+	)
+	act := wait
+	var n int64
+	var perr error
 	st := uint32(s.ov.Internal)
 	switch {
+	case res.panicked:
+		perr = &startPanic{}
+		switch st {
+		case ovUntouched: // nothing reached the I/O manager
+			act = now
+		case iocp.StatusPending: // may be in flight
+		default:
+			act, n = fence, int64(s.ov.InternalHigh)
+		}
+	case res.pending:
 	case res.nt:
-		inline = iocp.NTError(res.status) || (res.status == iocp.StatusSuccess && skip)
+		act = fence
+		if iocp.NTError(res.status) || (res.status == iocp.StatusSuccess && skip) {
+			act = now
+		}
 	case res.err == nil && st == iocp.StatusPending:
 		// Success reported for a call that was only queued (ReadDirectoryChangesW does that):
 		// a call that completed at once wrote its status, so this one is in flight.
-		return
 	case res.err == nil:
-		inline = st == ovUntouched || (st == iocp.StatusSuccess && skip)
+		act = fence
+		if st == ovUntouched || (st == iocp.StatusSuccess && skip) {
+			act = now
+		}
 	default:
-		inline = st == ovUntouched || st == iocp.StatusPending || iocp.NTError(st)
+		act = fence
+		if st == ovUntouched || st == iocp.StatusPending || iocp.NTError(st) {
+			act = now
+		}
 	}
-	n, err := outcome(o, int64(s.ov.InternalHigh), res.err)
-	if inline {
+	if act != wait && !res.panicked {
+		n, perr = outcome(o, int64(s.ov.InternalHigh), res.err)
+	}
+	if act == fence {
+		s.syncN, s.syncErr = n, perr
+		s.fenceGen.Store(gen)
+	}
+	if !s.phase.CompareAndSwap(phaseCalling, phaseIssued) {
+		// The call's packet came meanwhile: it says how the call ended.
+		n, err := d.packetResult(o, s.pktN, s.pktStatus)
 		o.complete(gen, n, err)
 	} else {
-		d.fence(o, gen, n, err)
+		// From here the op may complete at any moment: only its address is used.
+		switch act {
+		case now:
+			o.complete(gen, n, perr)
+		case fence:
+			d.postFence(&s.ov, gen)
+		}
+	}
+	if res.panicked {
+		panic(res.panicVal)
 	}
 }
 
@@ -467,20 +515,6 @@ func first(b []byte) *byte {
 	return &b[0]
 }
 
-// settlePanic settles an op whose start function panicked: if nothing reached the I/O manager, it
-// fails now; if the call may be in flight, its packet (or a fence, if it finished) completes it.
-func (d *iocpDriver) settlePanic(o *op, gen uint32) {
-	err := &startPanic{}
-	switch st := uint32(o.sys.ov.Internal); st {
-	case ovUntouched:
-		o.complete(gen, 0, err)
-	case iocp.StatusPending:
-		// May be in flight: wait for its packet, as for any pending call.
-	default:
-		d.fence(o, gen, int64(o.sys.ov.InternalHigh), err)
-	}
-}
-
 type startPanic struct{}
 
 func (*startPanic) Error() string { return "start function panicked" }
@@ -504,15 +538,22 @@ func outcome(o *op, n int64, err error) (int64, error) {
 	return n, err
 }
 
-// fence posts the packet that completes an op whose call returned synchronously, with that result,
-// unless a packet the system queued for the call completes it first.
+// fence completes an op whose call did not reach the kernel (a Nop) with n and err, through a
+// packet, as if it were a call whose packet may or may not follow.
 func (d *iocpDriver) fence(o *op, gen uint32, n int64, err error) {
 	o.sys.syncN, o.sys.syncErr = n, err
 	o.sys.fenceGen.Store(gen)
+	d.postFence(&o.sys.ov, gen)
+}
+
+// postFence posts the fence of generation gen of the op whose OVERLAPPED is ov. Once the fence
+// fields are written, the op may complete at any moment (by the system's packet): this touches
+// only ov's address.
+func (d *iocpDriver) postFence(ov *windows.Overlapped, gen uint32) {
 	for delay := time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
 		// The port is open: Close waits for every start1 before closing it. Posting fails only
 		// when the system is short of memory; the op cannot end without its packet, so retry.
-		if windows.PostQueuedCompletionStatus(d.port, gen, keyFence, &o.sys.ov) == nil {
+		if windows.PostQueuedCompletionStatus(d.port, gen, keyFence, ov) == nil {
 			return
 		}
 		time.Sleep(delay)
@@ -572,17 +613,35 @@ func (d *iocpDriver) deliver(en *iocp.OverlappedEntry) {
 		d.e.ignored.Add(1)
 		return
 	}
-	var err error
-	switch st := uint32(o.sys.ov.Internal); {
-	case st == iocp.StatusNotifyEnumDir:
-		err = windows.ERROR_NOTIFY_ENUM_DIR
-	case !iocp.NTSuccess(st):
-		err = windows.NTStatus(st).Errno()
+	n, status := int64(en.NumberOfBytesTransferred), uint32(o.sys.ov.Internal)
+	switch o.sys.phase.Load() {
+	case phaseCalling:
+		// The starting goroutine is still reading the call's outcome: leave the packet to it.
+		o.sys.pktN, o.sys.pktStatus = n, status
+		if o.sys.phase.CompareAndSwap(phaseCalling, phasePacket) {
+			d.earlyPackets.Add(1)
+			return
+		}
+	case phasePacket:
+		d.e.ignored.Add(1) // a second packet for one call
+		return
 	}
-	n, err := outcome(o, int64(en.NumberOfBytesTransferred), err)
+	n, err := d.packetResult(o, n, status)
 	if _, ok := o.complete(genOf(s), n, err); !ok {
 		d.e.ignored.Add(1)
 	}
+}
+
+// packetResult is the op's result from the packet of its call: n bytes, with status.
+func (d *iocpDriver) packetResult(o *op, n int64, status uint32) (int64, error) {
+	var err error
+	switch {
+	case status == iocp.StatusNotifyEnumDir:
+		err = windows.ERROR_NOTIFY_ENUM_DIR
+	case !iocp.NTSuccess(status):
+		err = windows.NTStatus(status).Errno()
+	}
+	return outcome(o, n, err)
 }
 
 // deliverFence completes the op of a fence, unless the system's own packet did.

@@ -24,13 +24,26 @@ type opSys struct {
 	// late cancel never hits the next use of the OVERLAPPED.
 	mu sync.Mutex
 
+	// phase says who may complete the op's current use (see engine_iocp_windows.go): while the
+	// starting goroutine decides what its call's return means, a packet is parked in pktN and
+	// pktStatus rather than delivered.
+	phase     atomic.Uint32
+	pktN      int64
+	pktStatus uint32
+
 	// A fence: the result of a call that returned synchronously, for a packet that may or may not
-	// follow it (see engine_iocp_windows.go). fenceGen is stored after syncN and syncErr and
-	// loaded before them.
+	// follow it. fenceGen is stored after syncN and syncErr and loaded before them.
 	fenceGen atomic.Uint32
 	syncN    int64
 	syncErr  error
 }
+
+// The phases of an op's use.
+const (
+	phaseCalling = iota // the starting goroutine makes the call and reads its outcome
+	phaseIssued         // the starting goroutine is done with the op: packets complete it
+	phasePacket         // a packet came while calling: the starting goroutine completes the op with it
+)
 
 func (s *opSys) reset() {
 	s.mu.Lock()
