@@ -156,8 +156,8 @@ var opcodeOf = [opCount]uint8{
 	opFallocate: uring.OpFallocate, opTimeout: uring.OpTimeout,
 }
 
-// prep fills the op's SQE from its request, outside any lock, and publishes the op. It returns
-// an error for an op that must not reach the kernel.
+// prep fills the op's SQE from its request and pins its memory, outside any lock. It returns an
+// error for an op that must not reach the kernel.
 func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 	s := &o.sys
 	sqe := &s.sqe
@@ -237,7 +237,7 @@ func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 		sqe.Flags |= uring.SQEIOLink
 		s.linked = true
 	}
-	o.publish()
+	o.pinRequest()
 	return nil
 }
 
@@ -265,35 +265,32 @@ func (e *notSupportedError) Error() string        { return e.what + " is not sup
 func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
 
 func (d *uringDriver) start1(o *op) {
-	gen := genOf(o.state.Load())
-	if d.prepOrFail(o, gen) {
-		d.sqMu.Lock()
-		ok := d.put(o, gen)
-		d.sqMu.Unlock()
-		if !ok {
-			o.complete(gen, 0, ErrClosed)
-			return
-		}
-		d.flush()
-	}
+	d.queue(o)
+	d.flush()
 }
 
+// start queues every op, then passes them to the kernel together.
 func (d *uringDriver) start(ops []*op) {
 	for _, o := range ops {
-		o.sys.prepped = d.prepOrFail(o, genOf(o.state.Load()))
-	}
-	var closed []*op
-	d.sqMu.Lock()
-	for _, o := range ops {
-		if o.sys.prepped && !d.put(o, genOf(o.state.Load())) {
-			closed = append(closed, o)
-		}
-	}
-	d.sqMu.Unlock()
-	for _, o := range closed {
-		o.complete(genOf(o.state.Load()), 0, ErrClosed)
+		d.queue(o)
 	}
 	d.flush()
+}
+
+// queue preps o and puts it in the submission queue, or completes it with the reason it cannot
+// go there. The generation is read once, first: once o is queued or completed, it may complete,
+// be released and start a new life in another goroutine.
+func (d *uringDriver) queue(o *op) {
+	gen := genOf(o.state.Load())
+	if !d.prepOrFail(o, gen) {
+		return
+	}
+	d.sqMu.Lock()
+	ok := d.put(o, gen)
+	d.sqMu.Unlock()
+	if !ok {
+		o.complete(gen, 0, ErrClosed)
+	}
 }
 
 // prepOrFail preps o and reports true, or completes it with the error and reports false.
@@ -331,6 +328,7 @@ func (d *uringDriver) put(o *op, gen uint32) bool {
 		d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
 		pos++
 	}
+	o.publish() // the last access to o before the kernel can see it
 	d.sqTail = pos
 	d.ring.SetSQTail(pos)
 	return true

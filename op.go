@@ -211,12 +211,9 @@ func (o *op) result() (int, error) {
 	return int(o.n), e
 }
 
-// publish pins the memory the request lends the kernel and marks the op published. The driver
-// calls it right before the kernel may see the op, so that an op completed without the kernel
-// pins nothing. The atomic Or is also what orders everything the starting goroutine wrote into
-// the op before whatever the completing goroutine reads: the kernel's ring is invisible to the Go
-// memory model and to the race detector.
-func (o *op) publish() {
+// pinRequest pins the memory the request lends the kernel. The driver calls it before the kernel
+// may see the op, so that an op completed without the kernel pins nothing.
+func (o *op) pinRequest() {
 	r := &o.req
 	if len(r.buf) > 0 {
 		o.pin.Pin(&r.buf[0])
@@ -227,8 +224,13 @@ func (o *op) publish() {
 		}
 	}
 	r.sys.pin(&o.pin)
-	o.state.Or(flagPublished)
 }
+
+// publish marks the op published: from here on the kernel may have it. The driver calls it after
+// its last access to the op and before the kernel can see the op. The atomic Or is what orders
+// everything the starting goroutine did with the op before whatever the completing goroutine
+// does: the kernel's rings are invisible to the Go memory model and to the race detector.
+func (o *op) publish() { o.state.Or(flagPublished) }
 
 // pinAny pins what a caller passed to keep: a pointer, or the backing array of a slice.
 func pinAny(p *runtime.Pinner, v any) {
@@ -276,7 +278,8 @@ type opTable struct {
 	free    []*op
 	chunks  atomic.Pointer[[]*[opChunk]op]
 	n       uint32        // ops allocated
-	max     uint32        // at most this many at once
+	used    uint32        // ops not idle
+	max     uint32        // at most this many in use at once
 	waiting chan struct{} // closed when an op is released while someone waits for one
 }
 
@@ -295,7 +298,7 @@ func (t *opTable) get(idx uint32) *op {
 // it waits for one, or for ctx.
 func (t *opTable) acquire(ctx context.Context) (*op, error) {
 	t.mu.Lock()
-	for len(t.free) == 0 && t.n >= t.max {
+	for t.used >= t.max {
 		if t.waiting == nil {
 			t.waiting = make(chan struct{})
 		}
@@ -313,6 +316,7 @@ func (t *opTable) acquire(ctx context.Context) (*op, error) {
 	}
 	o := t.free[len(t.free)-1]
 	t.free = t.free[:len(t.free)-1]
+	t.used++
 	t.mu.Unlock()
 	gen := genOf(o.state.Load()) + 1
 	o.state.Store(uint64(gen)<<32 | stPending)
@@ -347,6 +351,7 @@ func (t *opTable) release(o *op) {
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
 	t.mu.Lock()
 	t.free = append(t.free, o)
+	t.used--
 	if t.waiting != nil {
 		close(t.waiting)
 		t.waiting = nil

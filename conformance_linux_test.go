@@ -1,0 +1,53 @@
+package ovio_test
+
+import (
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/ovio/ovio"
+)
+
+// The native codes the conformance suite expects here.
+var (
+	badHandle      ovio.Handle = -1
+	errBadHandle               = syscall.EBADF
+	nativeCanceled             = syscall.ECANCELED
+)
+
+const readOpName = "read"
+
+// engineKinds lists the engines the conformance suite runs against on this platform.
+func engineKinds(t *testing.T) []string { return []string{"io_uring"} }
+
+// tempFile returns a handle to a new empty file that e can use; the test's end closes it.
+func tempFile(t testing.TB, e *ovio.Engine) ovio.Handle {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "ovio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return ovio.Handle(f.Fd())
+}
+
+// pending is a source whose reads pend until fed: a pipe here.
+type pending struct{ r, w int }
+
+func newPending(t testing.TB, e *ovio.Engine) *pending {
+	t.Helper()
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(p[0]); syscall.Close(p[1]) })
+	return &pending{p[0], p[1]}
+}
+
+func (p *pending) read(buf []byte) ovio.Request { return ovio.Read(p.r, buf) }
+
+func (p *pending) feed(data []byte) {
+	if _, err := syscall.Write(p.w, data); err != nil {
+		panic(err)
+	}
+}
