@@ -1,3 +1,5 @@
+//go:build unix
+
 package ovio_test
 
 import (
@@ -17,9 +19,6 @@ var (
 
 const readOpName = "read"
 
-// engineKinds lists the engines the conformance suite runs against on this platform.
-func engineKinds(t *testing.T) []string { return []string{"io_uring"} }
-
 // tempFile returns a handle to a new empty file that e can use; the test's end closes it.
 func tempFile(t testing.TB, e *ovio.Engine) ovio.Handle {
 	t.Helper()
@@ -37,7 +36,14 @@ type pending struct{ r, w int }
 func newPending(t testing.TB, e *ovio.Engine) *pending {
 	t.Helper()
 	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+	syscall.ForkLock.RLock()
+	err := syscall.Pipe(p[:])
+	if err == nil {
+		syscall.CloseOnExec(p[0])
+		syscall.CloseOnExec(p[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Close(p[0]); syscall.Close(p[1]) })
