@@ -112,6 +112,25 @@ ovio_wine_server_pid() {
     done
 }
 
+# Whether that wineserver still serves: it holds a POSIX lock on the "lock"
+# file in its directory until it shuts down. A server that has let go of it
+# is exiting (wineserver -k/-w return about then) and must not be trusted.
+ovio_wine_server_serving() {
+    local ino
+    ino=$(stat -c %i "/proc/$1/cwd/lock" 2>/dev/null) || return 1
+    grep -qE "^[0-9]+: POSIX +ADVISORY +WRITE +$1 [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+}
+
+# Wait (up to ~5s) until no wineserver process is left for the prefix.
+ovio_wine_server_gone() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -z $(ovio_wine_server_pid) ]] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # Start time of a process (clock ticks since boot): with the pid, it names
 # one server instance even if pids get reused.
 ovio_wine_proc_start() {
