@@ -15,13 +15,20 @@
 # shellcheck disable=SC2034 # the variables below are used by the scripts that source this
 ovio_wine_dir=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
+# CI may run us without HOME; Wine and the default cache need one.
+if [[ -z ${HOME:-} ]]; then
+    HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+    export HOME
+fi
+
 : "${OVIO_WINE_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/ovio}"
 : "${OVIO_WINEPREFIX:=$OVIO_WINE_CACHE/wineprefix}"
 
 # shellcheck disable=SC2034
 # Debian packages that provide what the harness runs (wine64 = loader,
-# libwine = wineserver and the builtin DLLs, mingw gcc = our ProcessPrng DLL).
-ovio_wine_packages=(wine wine64 gcc-mingw-w64-x86-64-win32)
+# libwine = wineserver and the builtin DLLs, mingw gcc = our ProcessPrng DLL,
+# procps = pgrep/ps, absent from minimal images).
+ovio_wine_packages=(wine wine64 gcc-mingw-w64-x86-64-win32 procps)
 ovio_wine_cc=x86_64-w64-mingw32-gcc
 
 ovio_wine_find_tools() {
