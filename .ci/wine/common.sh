@@ -122,10 +122,18 @@ ovio_wine_server_pid() {
 # Whether that wineserver still serves: it holds a POSIX lock on the "lock"
 # file in its directory until it shuts down. A server that has let go of it
 # is exiting (wineserver -k/-w return about then) and must not be trusted.
+# Read from the server's own fdinfo: /proc/locks lists every lock on the
+# machine and, once longer than a page, can skip lines while go builds churn.
 ovio_wine_server_serving() {
-    local ino
-    ino=$(stat -c %i "/proc/$1/cwd/lock" 2>/dev/null) || return 1
-    grep -qE "^[0-9]+: POSIX +ADVISORY +WRITE +$1 [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+    local ino try
+    for try in 1 2 3; do
+        if ino=$(stat -c %i "/proc/$1/cwd/lock" 2>/dev/null) &&
+            grep -qsE "^lock:\s+[0-9]+: POSIX +ADVISORY +WRITE +$1 [0-9a-f]+:[0-9a-f]+:$ino " /proc/"$1"/fdinfo/*; then
+            return 0
+        fi
+        ((try < 3)) && sleep 0.05
+    done
+    return 1
 }
 
 # Wait (up to ~5s) until no wineserver process is left for the prefix.
