@@ -333,6 +333,9 @@ func (d *iocpDriver) start1(o *op) {
 	s.h, s.io = r.h, true
 	s.ov.Internal = ovUntouched
 	if r.code != opNative || r.sys.op == winLockFileEx || r.sys.op == winUnlockFileEx {
+		// Read and Write at the current position pass curPos, -1: handles opened for overlapped
+		// I/O have no position. Pipes and devices ignore the offset; for a file, -1 is
+		// FILE_WRITE_TO_END_OF_FILE to WriteFile (append) and ERROR_INVALID_PARAMETER to ReadFile.
 		s.ov.Offset, s.ov.OffsetHigh = uint32(r.off), uint32(uint64(r.off)>>32)
 	}
 	s.phase.Store(phaseCalling)
@@ -404,9 +407,12 @@ func (d *iocpDriver) start1(o *op) {
 	}
 }
 
-// publish pins the op's OVERLAPPED and the memory its request lends, right before the call.
+// publish pins the op's OVERLAPPED and the memory its request lends, and publishes the op, right
+// before the call. What the starting goroutine does with the op after the call is ordered before
+// the completion goroutine's accesses by the phase CAS (see above), not by publish.
 func (d *iocpDriver) publish(o *op) {
 	o.pin.Pin(&o.sys.ov)
+	o.pinRequest()
 	o.publish()
 }
 

@@ -67,11 +67,11 @@ type uringDriver struct {
 	probe  *uring.Probe
 	extArg bool
 
-	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, sqWaiters,
-	// and the entries from the kernel's head to sqTail.
+	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, and the
+	// entries from the kernel's head to sqTail. sqWaiters changes under it.
 	sqMu      sync.Mutex
 	sqSpace   sync.Cond
-	sqWaiters int
+	sqWaiters atomic.Int32
 	sqTail    uint32
 	sqOps     []slotRef
 	state     int
@@ -156,8 +156,8 @@ var opcodeOf = [opCount]uint8{
 	opFallocate: uring.OpFallocate, opTimeout: uring.OpTimeout,
 }
 
-// prep fills the op's SQE from its request, outside any lock, and publishes the op. It returns
-// an error for an op that must not reach the kernel.
+// prep fills the op's SQE from its request and pins its memory, outside any lock. It returns an
+// error for an op that must not reach the kernel.
 func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 	s := &o.sys
 	sqe := &s.sqe
@@ -237,7 +237,7 @@ func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 		sqe.Flags |= uring.SQEIOLink
 		s.linked = true
 	}
-	o.publish()
+	o.pinRequest()
 	return nil
 }
 
@@ -266,32 +266,49 @@ func (e *notSupportedError) Is(target error) bool { return target == ErrNotSuppo
 
 func (d *uringDriver) start1(o *op) {
 	gen := genOf(o.state.Load())
-	if d.prepOrFail(o, gen) {
-		d.sqMu.Lock()
-		ok := d.put(o, gen)
-		d.sqMu.Unlock()
-		if !ok {
-			o.complete(gen, 0, ErrClosed)
-			return
-		}
-		d.flush()
+	if !d.prepOrFail(o, gen) {
+		return
 	}
-}
-
-func (d *uringDriver) start(ops []*op) {
-	for _, o := range ops {
-		o.sys.prepped = d.prepOrFail(o, genOf(o.state.Load()))
-	}
-	var closed []*op
 	d.sqMu.Lock()
-	for _, o := range ops {
-		if o.sys.prepped && !d.put(o, genOf(o.state.Load())) {
-			closed = append(closed, o)
-		}
+	if !d.put(o, gen) {
+		d.sqMu.Unlock()
+		o.complete(gen, 0, ErrClosed)
+		return
+	}
+	if d.submitting.CompareAndSwap(false, true) {
+		d.submit() // and unlocks sqMu
+		return
 	}
 	d.sqMu.Unlock()
-	for _, o := range closed {
-		o.complete(genOf(o.state.Load()), 0, ErrClosed)
+}
+
+// start queues the ops under one lock per chunk of 64, then passes them to the kernel together.
+// Each op's generation is read once, first: once an op is queued or completed, it may complete,
+// be released and start a new life in another goroutine.
+func (d *uringDriver) start(ops []*op) {
+	var gens [64]uint32
+	for len(ops) > 0 {
+		chunk := ops[:min(len(ops), len(gens))]
+		ops = ops[len(chunk):]
+		var ok, closed uint64
+		for i, o := range chunk {
+			gens[i] = genOf(o.state.Load())
+			if d.prepOrFail(o, gens[i]) {
+				ok |= 1 << i
+			}
+		}
+		d.sqMu.Lock()
+		for i, o := range chunk {
+			if ok&(1<<i) != 0 && !d.put(o, gens[i]) {
+				closed |= 1 << i
+			}
+		}
+		d.sqMu.Unlock()
+		for i, o := range chunk {
+			if closed&(1<<i) != 0 {
+				o.complete(gens[i], 0, ErrClosed)
+			}
+		}
 	}
 	d.flush()
 }
@@ -331,6 +348,7 @@ func (d *uringDriver) put(o *op, gen uint32) bool {
 		d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
 		pos++
 	}
+	o.publish() // the last access to o before the kernel can see it
 	d.sqTail = pos
 	d.ring.SetSQTail(pos)
 	return true
@@ -370,18 +388,30 @@ func (d *uringDriver) room(need uint32, internal bool) bool {
 			d.sqMu.Lock()
 			continue
 		}
-		// The submitter broadcasts after its io_uring_enter, under sqMu.
-		d.sqWaiters++
-		d.sqSpace.Wait()
-		d.sqWaiters--
+		// Count ourselves, then look again: a submitter that entered the kernel before our count
+		// was visible skips the broadcast, but its entries are consumed by then.
+		d.sqWaiters.Add(1)
+		if d.sqTail-d.ring.SQHead()+need > d.ring.SQEntries() {
+			d.sqSpace.Wait() // the submitter broadcasts under sqMu after its io_uring_enter
+		}
+		d.sqWaiters.Add(-1)
 	}
 }
 
 // flush passes every published entry to the kernel, unless another goroutine holds the
 // submitter role: then that goroutine will, since it looks again after giving the role up.
 func (d *uringDriver) flush() {
-	for d.submitting.CompareAndSwap(false, true) {
+	if d.submitting.CompareAndSwap(false, true) {
 		d.sqMu.Lock()
+		d.submit()
+	}
+}
+
+// submit enters what is queued, reaps, and hands what did not complete inline to the reaper,
+// until nothing is left queued. The caller holds the submitter role and d.sqMu; submit releases
+// both.
+func (d *uringDriver) submit() {
+	for {
 		from, to := d.submitted.Load(), d.sqTail
 		d.batch = d.batch[:0]
 		mask := uint32(len(d.sqOps)) - 1
@@ -391,18 +421,20 @@ func (d *uringDriver) flush() {
 		d.sqMu.Unlock()
 		if from != to {
 			d.enter(from, to)
-			d.sqMu.Lock()
-			if d.sqWaiters > 0 {
+			if d.sqWaiters.Load() > 0 {
+				d.sqMu.Lock()
 				d.sqSpace.Broadcast()
+				d.sqMu.Unlock()
 			}
-			d.sqMu.Unlock()
 			d.reap()
 			d.handOff(d.batch)
 		}
 		d.submitting.Store(false)
-		if d.ring.SQTail() == d.submitted.Load() {
+		// Entries queued while we held the role are ours to submit if nobody took it since.
+		if d.ring.SQTail() == d.submitted.Load() || !d.submitting.CompareAndSwap(false, true) {
 			return
 		}
+		d.sqMu.Lock()
 	}
 }
 

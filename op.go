@@ -211,12 +211,9 @@ func (o *op) result() (int, error) {
 	return int(o.n), e
 }
 
-// publish pins the memory the request lends the kernel and marks the op published. The driver
-// calls it right before the kernel may see the op, so that an op completed without the kernel
-// pins nothing. The atomic Or is also what orders everything the starting goroutine wrote into
-// the op before whatever the completing goroutine reads: the kernel's ring is invisible to the Go
-// memory model and to the race detector.
-func (o *op) publish() {
+// pinRequest pins the memory the request lends the kernel. The driver calls it before the kernel
+// may see the op, so that an op completed without the kernel pins nothing.
+func (o *op) pinRequest() {
 	r := &o.req
 	if len(r.buf) > 0 {
 		o.pin.Pin(&r.buf[0])
@@ -227,8 +224,13 @@ func (o *op) publish() {
 		}
 	}
 	r.sys.pin(&o.pin)
-	o.state.Or(flagPublished)
 }
+
+// publish marks the op published: from here on the kernel may have it. The driver calls it after
+// its last access to the op and before the kernel can see the op. The atomic Or is what orders
+// everything the starting goroutine did with the op before whatever the completing goroutine
+// does: the kernel's rings are invisible to the Go memory model and to the race detector.
+func (o *op) publish() { o.state.Or(flagPublished) }
 
 // pinAny pins what a caller passed to keep: a pointer, or the backing array of a slice.
 func pinAny(p *runtime.Pinner, v any) {
@@ -276,7 +278,8 @@ type opTable struct {
 	free    []*op
 	chunks  atomic.Pointer[[]*[opChunk]op]
 	n       uint32        // ops allocated
-	max     uint32        // at most this many at once
+	used    uint32        // ops not idle
+	max     uint32        // at most this many in use at once
 	waiting chan struct{} // closed when an op is released while someone waits for one
 }
 
@@ -295,7 +298,7 @@ func (t *opTable) get(idx uint32) *op {
 // it waits for one, or for ctx.
 func (t *opTable) acquire(ctx context.Context) (*op, error) {
 	t.mu.Lock()
-	for len(t.free) == 0 && t.n >= t.max {
+	for t.used >= t.max {
 		if t.waiting == nil {
 			t.waiting = make(chan struct{})
 		}
@@ -313,10 +316,45 @@ func (t *opTable) acquire(ctx context.Context) (*op, error) {
 	}
 	o := t.free[len(t.free)-1]
 	t.free = t.free[:len(t.free)-1]
+	t.used++
 	t.mu.Unlock()
+	o.start()
+	return o, nil
+}
+
+// acquireN fills ops with idle ops as acquire does, under one lock while there is room; on an
+// error, the ops acquired so far are released.
+func (t *opTable) acquireN(ctx context.Context, ops []*op) error {
+	for i := 0; i < len(ops); {
+		t.mu.Lock()
+		for ; i < len(ops) && t.used < t.max; i++ {
+			if len(t.free) == 0 {
+				t.grow()
+			}
+			o := t.free[len(t.free)-1]
+			t.free = t.free[:len(t.free)-1]
+			t.used++
+			o.start()
+			ops[i] = o
+		}
+		t.mu.Unlock()
+		if i < len(ops) {
+			o, err := t.acquire(ctx) // waits for room
+			if err != nil {
+				t.releaseN(ops[:i])
+				return err
+			}
+			ops[i] = o
+			i++
+		}
+	}
+	return nil
+}
+
+// start begins o's next generation in stPending.
+func (o *op) start() {
 	gen := genOf(o.state.Load()) + 1
 	o.state.Store(uint64(gen)<<32 | stPending)
-	return o, nil
 }
 
 // grow adds a chunk of ops; t.mu is held.
@@ -338,6 +376,34 @@ func (t *opTable) grow() {
 
 // release returns a done op to the pool, dropping its references to the caller's memory.
 func (t *opTable) release(o *op) {
+	o.clear()
+	t.mu.Lock()
+	t.free = append(t.free, o)
+	t.used--
+	t.wakeLocked()
+	t.mu.Unlock()
+}
+
+// releaseN releases ops, skipping nil ones, under one lock.
+func (t *opTable) releaseN(ops []*op) {
+	for _, o := range ops {
+		if o != nil {
+			o.clear()
+		}
+	}
+	t.mu.Lock()
+	for _, o := range ops {
+		if o != nil {
+			t.free = append(t.free, o)
+			t.used--
+		}
+	}
+	t.wakeLocked()
+	t.mu.Unlock()
+}
+
+// clear drops a done op's references to the caller's memory and makes it idle.
+func (o *op) clear() {
 	o.req = Request{}
 	o.err = nil
 	o.fut = nil
@@ -345,13 +411,14 @@ func (t *opTable) release(o *op) {
 	o.deadline = 0
 	o.sys.reset()
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
-	t.mu.Lock()
-	t.free = append(t.free, o)
+}
+
+// wakeLocked wakes the goroutines waiting for room; t.mu is held.
+func (t *opTable) wakeLocked() {
 	if t.waiting != nil {
 		close(t.waiting)
 		t.waiting = nil
 	}
-	t.mu.Unlock()
 }
 
 // each calls f for every op of the table, whatever its state.
@@ -378,23 +445,43 @@ func (t *opTable) inFlight() int {
 	return n
 }
 
+// refuse returns the error of a request that must not start: a bad argument, or a done context.
+func refuse(ctx context.Context, r *Request) error {
+	err := r.check()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return &OpError{Op: r.name(), Path: r.path, Err: err}
+	}
+	return nil
+}
+
+// assign gives o the request r, and the deadline (unix nanoseconds, 0 for none) of its context.
+func (o *op) assign(r *Request, deadline int64) {
+	o.req = *r
+	o.deadline = deadline
+}
+
+// deadlineOf returns ctx's deadline in unix nanoseconds, or 0.
+func deadlineOf(ctx context.Context) int64 {
+	if d, ok := ctx.Deadline(); ok {
+		return d.UnixNano()
+	}
+	return 0
+}
+
 // prepare checks r and ctx and acquires an op for r; the op is pending and owned by the caller
 // until it is handed to the driver.
 func (e *Engine) prepare(ctx context.Context, r *Request) (*op, error) {
-	if err := r.check(); err != nil {
-		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
+	if err := refuse(ctx, r); err != nil {
+		return nil, err
 	}
 	o, err := e.ops.acquire(ctx)
 	if err != nil {
 		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
 	}
-	o.req = *r
-	if d, ok := ctx.Deadline(); ok {
-		o.deadline = d.UnixNano()
-	}
+	o.assign(r, deadlineOf(ctx))
 	return o, nil
 }
 
@@ -442,19 +529,34 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 		return &OpError{Op: "batch", Err: errShortResults}
 	}
 	b := batchPool.Get().(*batch)
-	b.w.init(len(reqs))
+	b.ops = b.ops[:0]
 	for i := range reqs {
-		o, err := e.prepare(ctx, &reqs[i])
-		if err != nil {
-			results[i] = Result{Err: err}
-			b.w.n.Add(-1)
-			b.ops = append(b.ops, nil)
-			continue
+		results[i] = Result{Err: refuse(ctx, &reqs[i])}
+		b.ops = append(b.ops, nil)
+		if results[i].Err == nil {
+			b.started = append(b.started, nil)
 		}
-		o.w = &b.w
-		b.ops = append(b.ops, o)
-		b.started = append(b.started, o)
-		b.gens = append(b.gens, genOf(o.state.Load()))
+	}
+	if err := e.ops.acquireN(ctx, b.started); err != nil {
+		b.started = b.started[:0]
+		for i := range reqs {
+			if results[i].Err == nil {
+				results[i].Err = &OpError{Op: reqs[i].name(), Path: reqs[i].path, Err: err}
+			}
+		}
+	}
+	b.w.init(len(b.started))
+	deadline := deadlineOf(ctx)
+	j := 0
+	for i := range reqs {
+		if results[i].Err == nil {
+			o := b.started[j]
+			j++
+			o.assign(&reqs[i], deadline)
+			o.w = &b.w
+			b.ops[i] = o
+			b.gens = append(b.gens, genOf(o.state.Load()))
+		}
 	}
 	if len(b.started) > 0 {
 		e.drv.start(b.started)
@@ -467,14 +569,13 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 	var first error
 	for i, o := range b.ops {
 		if o != nil {
-			n, err := o.result()
-			results[i] = Result{N: n, Err: err}
-			e.ops.release(o)
+			results[i].N, results[i].Err = o.result()
 		}
 		if first == nil {
 			first = results[i].Err
 		}
 	}
+	e.ops.releaseN(b.ops)
 	clear(b.ops)
 	clear(b.started)
 	b.ops, b.started, b.gens = b.ops[:0], b.started[:0], b.gens[:0]

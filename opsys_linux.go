@@ -11,7 +11,6 @@ import (
 // op so that it lives on the heap, pinned, until the completion.
 type opSys struct {
 	sqe     uring.SQE
-	prepped bool // start: the SQE is ready to queue
 	linked  bool // a linked timeout follows the SQE
 	hasMore bool // a completion with IORING_CQE_F_MORE came; moreRes is its result
 	moreRes int32
@@ -23,7 +22,7 @@ type opSys struct {
 func (s *opSys) reset() {
 	clear(s.iov) // drop the pointers to the caller's buffers
 	s.iov = s.iov[:0]
-	s.prepped, s.linked, s.hasMore = false, false, false
+	s.linked, s.hasMore = false, false
 }
 
 func (s *reqSys) pin(p *runtime.Pinner) {

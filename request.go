@@ -62,7 +62,7 @@ func (r *Request) check() error {
 	case opInvalid:
 		return errNilRequest
 	case opRead, opWrite, opReadv, opWritev, opFallocate:
-		if r.off < 0 {
+		if r.off < 0 && !(r.off == curPos && r.flags&flagCurPos != 0) {
 			return errNegativeOffset
 		}
 		if r.code == opFallocate && r.length < 0 {
@@ -74,6 +74,24 @@ func (r *Request) check() error {
 
 // Nop returns a request that does nothing: a round trip through the engine.
 func Nop() Request { return Request{code: opNop} }
+
+// flagCurPos marks a read or write at the file's current position; its offset is curPos.
+const (
+	flagCurPos = 1
+	curPos     = -1
+)
+
+// Read returns a request to read up to len(p) bytes from h at its current position, like
+// read(2): the way to read a pipe, a socket or a character device, which have no offsets.
+func Read(h Handle, p []byte) Request {
+	return Request{code: opRead, h: h, buf: p, off: curPos, flags: flagCurPos}
+}
+
+// Write returns a request to write p to h at its current position (or its end, if h was opened
+// to append), like write(2).
+func Write(h Handle, p []byte) Request {
+	return Request{code: opWrite, h: h, buf: p, off: curPos, flags: flagCurPos}
+}
 
 // ReadAt returns a request to read up to len(p) bytes from h at offset off, like pread(2).
 // A short count is not an error; 0 bytes from a non-empty p means end of file.

@@ -1,0 +1,6 @@
+package ovio_test
+
+import "testing"
+
+// engineKinds lists the engines the conformance suite runs against on this platform.
+func engineKinds(t *testing.T) []string { return []string{"io_uring"} }

@@ -1,0 +1,262 @@
+package ovio_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ovio/ovio"
+	"github.com/ovio/ovio/internal/uring"
+	"golang.org/x/sys/unix"
+)
+
+func TestUringTypedOps(t *testing.T) {
+	e := openEngine(t, "io_uring", nil)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typed")
+
+	fd, err := e.Do(ctx, ovio.Openat(unix.AT_FDCWD, path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640))
+	if err != nil {
+		t.Fatalf("Openat: %v", err)
+	}
+	if flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); flags&unix.FD_CLOEXEC == 0 {
+		t.Error("Openat did not set O_CLOEXEC")
+	}
+	if _, err := e.Do(ctx, ovio.Openat(unix.AT_FDCWD, path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Openat O_EXCL of an existing file: %v, want EEXIST", err)
+	}
+
+	if n, err := e.Do(ctx, ovio.Writev(fd, [][]byte{[]byte("hello, "), nil, []byte("world")}, 0)); n != 12 || err != nil {
+		t.Fatalf("Writev: %d, %v", n, err)
+	}
+	a, b := make([]byte, 5), make([]byte, 10)
+	if n, err := e.Do(ctx, ovio.Readv(fd, [][]byte{a, b}, 0)); n != 12 || err != nil || string(a)+string(b[:7]) != "hello, world" {
+		t.Fatalf("Readv: %d, %v, %q %q", n, err, a, b)
+	}
+	// Write and Read use the file position.
+	if n, err := e.Do(ctx, ovio.Write(fd, []byte("abc"))); n != 3 || err != nil {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	if pos, _ := unix.Seek(fd, 0, 1); pos != 3 {
+		t.Errorf("file position after Write: %d, want 3", pos)
+	}
+	for _, r := range []ovio.Request{ovio.Fsync(fd), ovio.Fdatasync(fd)} {
+		if _, err := e.Do(ctx, r); err != nil {
+			t.Fatalf("sync: %v", err)
+		}
+	}
+	if _, err := e.Do(ctx, ovio.Fallocate(fd, 0, 0, 1<<20)); err != nil {
+		t.Fatalf("Fallocate: %v", err)
+	}
+	var st unix.Statx_t
+	if _, err := e.Do(ctx, ovio.Statx(unix.AT_FDCWD, path, 0, unix.STATX_SIZE|unix.STATX_MODE, &st)); err != nil {
+		t.Fatalf("Statx: %v", err)
+	}
+	if st.Size != 1<<20 || st.Mode&0o777 != 0o640 {
+		t.Errorf("Statx: size %d mode %o, want %d and 640", st.Size, st.Mode&0o777, 1<<20)
+	}
+	if _, err := e.Do(ctx, ovio.Statx(unix.AT_FDCWD, filepath.Join(dir, "missing"), 0, unix.STATX_SIZE, &st)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Statx of a missing file: %v", err)
+	} else if oe := err.(*ovio.OpError); oe.Op != "statx" || oe.Path != filepath.Join(dir, "missing") {
+		t.Errorf("Statx error names %q %q", oe.Op, oe.Path)
+	}
+	if _, err := e.Do(ctx, ovio.Statx(unix.AT_FDCWD, "bad\x00path", 0, 0, &st)); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("Statx of a path with NUL: %v, want EINVAL", err)
+	}
+	if _, err := e.Do(ctx, ovio.Statx(unix.AT_FDCWD, path, 0, 0, nil)); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("Statx into nil: %v, want an argument error", err)
+	}
+	if _, err := e.Do(ctx, ovio.Fallocate(fd, 0, 0, -1)); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("Fallocate of a negative length: %v", err)
+	}
+	if _, err := e.Do(ctx, ovio.Close(fd)); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := e.Do(ctx, ovio.Close(fd)); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("second Close: %v, want EBADF", err)
+	}
+	for _, r := range []ovio.Request{ovio.Fsync(-1), ovio.Readv(-1, [][]byte{a}, 0), ovio.WriteAt(-1, a, 0), ovio.Fallocate(-1, 0, 0, 1)} {
+		if _, err := e.Do(ctx, r); !errors.Is(err, syscall.EBADF) {
+			t.Errorf("op on fd -1: %v, want EBADF", err)
+		}
+	}
+}
+
+func TestUringTimeout(t *testing.T) {
+	e := openEngine(t, "io_uring", nil)
+	start := time.Now()
+	if _, err := e.Do(context.Background(), ovio.Timeout(20*time.Millisecond)); err != nil {
+		t.Fatalf("Timeout: %v", err)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("a 20ms Timeout took %v", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err := e.Do(ctx, ovio.Timeout(time.Hour))
+	checkCanceled(t, 0, err, context.DeadlineExceeded)
+}
+
+// TestUringPrep awaits raw SQEs: the io_uring counterpart of awaiting any OVERLAPPED call.
+func TestUringPrep(t *testing.T) {
+	e := openEngine(t, "io_uring", nil)
+	ctx := context.Background()
+	if n, err := e.Do(ctx, ovio.Prep((*ovio.SQE).PrepNop)); n != 0 || err != nil {
+		t.Fatalf("NOP through Prep: %d, %v", n, err)
+	}
+	f, err := os.CreateTemp(t.TempDir(), "prep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("prepared")
+	buf := make([]byte, 16)
+	n, err := e.Do(ctx, ovio.Prep(func(sqe *ovio.SQE) { sqe.PrepRead(int32(f.Fd()), buf, 0) }, buf))
+	if n != 8 || err != nil || string(buf[:n]) != "prepared" {
+		t.Fatalf("READ through Prep: %d, %v, %q", n, err, buf[:n])
+	}
+	// The op's name in errors comes from the opcode.
+	_, err = e.Do(ctx, ovio.Prep(func(sqe *ovio.SQE) { sqe.PrepRead(-1, buf, 0) }, buf))
+	var oe *ovio.OpError
+	if !errors.As(err, &oe) || oe.Op != "read" || !errors.Is(err, syscall.EBADF) {
+		t.Errorf("READ of fd -1 through Prep: %v", err)
+	}
+	// ovio owns linking and CQE skipping.
+	for _, flag := range []uint8{uring.SQEIOLink, uring.SQEIOHardlink, uring.SQECQESkipSuccess} {
+		_, err := e.Do(ctx, ovio.Prep(func(sqe *ovio.SQE) { sqe.PrepNop(); sqe.Flags = flag }))
+		if !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("SQE flag %#x: %v, want an argument error", flag, err)
+		}
+	}
+	// An opcode the kernel lacks.
+	_, err = e.Do(ctx, ovio.Prep(func(sqe *ovio.SQE) { sqe.Opcode = 250 }))
+	if !errors.Is(err, ovio.ErrNotSupported) {
+		t.Errorf("opcode 250: %v, want ErrNotSupported", err)
+	}
+	if _, err := e.Do(ctx, ovio.Prep(nil)); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("nil prep: %v", err)
+	}
+	if _, err := e.Do(ctx, ovio.Prep((*ovio.SQE).PrepNop, 42)); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("keep of an int: %v", err)
+	}
+	// A panicking prep function panics in the caller and leaves nothing in flight.
+	func() {
+		defer func() {
+			if recover() != "boom" {
+				t.Error("the prep function's panic was not raised again")
+			}
+		}()
+		e.Do(ctx, ovio.Prep(func(*ovio.SQE) { panic("boom") }))
+	}()
+	if s := e.Stats(); s.InFlight != 0 {
+		t.Errorf("%d ops in flight after a panicking prep", s.InFlight)
+	}
+}
+
+// TestUringMultishotCompletion sends with IORING_OP_SEND_ZC, which posts two completions: the
+// result, with IORING_CQE_F_MORE, then a notification when the kernel is done with the buffer.
+// The op must complete with the second, and report the first's result.
+func TestUringMultishotCompletion(t *testing.T) {
+	e := openEngine(t, "io_uring", nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	raw, _ := client.(*net.TCPConn).SyscallConn()
+	msg := bytes.Repeat([]byte("zero-copy "), 100)
+	var n int
+	raw.Control(func(fd uintptr) {
+		n, err = e.Do(context.Background(), ovio.Prep(func(sqe *ovio.SQE) {
+			sqe.PrepWrite(int32(fd), msg, 0)
+			sqe.Opcode = uring.OpSendZC
+		}, msg))
+	})
+	if errors.Is(err, ovio.ErrNotSupported) {
+		t.Skip("kernel lacks IORING_OP_SEND_ZC (Linux 6.0)")
+	}
+	if err != nil || n != len(msg) {
+		t.Fatalf("SEND_ZC: %d, %v", n, err)
+	}
+	got := make([]byte, len(msg))
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := server.Read(got); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUringBackPressure floods a two-entry submission queue: ops wait for room, none fails.
+func TestUringBackPressure(t *testing.T) {
+	e := openEngine(t, "io_uring", &ovio.Config{Entries: 2})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reqs := make([]ovio.Request, 50)
+			for i := range reqs {
+				reqs[i] = ovio.Nop()
+			}
+			results := make([]ovio.Result, len(reqs))
+			for i := 0; i < 20; i++ {
+				if err := e.DoBatch(ctx, reqs, results); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := e.Do(ctx, ovio.Nop()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestDefaultEngine(t *testing.T) {
+	e, err := ovio.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2, _ := ovio.Default(); e2 != e {
+		t.Error("Default returned two engines")
+	}
+	if e.Kind() != "io_uring" {
+		t.Errorf("the default engine here is %q", e.Kind())
+	}
+	if err := e.Close(); err == nil {
+		t.Error("Close of the default engine succeeded")
+	}
+	if _, err := e.Do(context.Background(), ovio.Nop()); err != nil {
+		t.Errorf("the default engine after a refused Close: %v", err)
+	}
+}
+
+func TestOpenBadConfig(t *testing.T) {
+	for _, c := range []ovio.Config{{Entries: -1}, {MaxInFlight: -5}, {Kind: "nonsense"}} {
+		if e, err := ovio.Open(&c); err == nil {
+			e.Close()
+			t.Errorf("Open(%+v) succeeded", c)
+		}
+	}
+}
