@@ -112,6 +112,19 @@ func TestReadDirectoryChanges(t *testing.T) {
 
 	_, err = e.Do(ctx, ReadDirectoryChanges(dh, buf[1:], false, windows.FILE_NOTIFY_CHANGE_FILE_NAME))
 	checkOpError(t, err, "ReadDirectoryChangesW", fs.ErrInvalid)
+
+	// Changes that do not fit: ERROR_NOTIFY_ENUM_DIR, rescan.
+	small := make([]byte, 8)
+	f = e.Start(ctx, ReadDirectoryChanges(dh, small, false, windows.FILE_NOTIFY_CHANGE_FILE_NAME))
+	notDone(t, f, 50*time.Millisecond)
+	if err := os.WriteFile(filepath.Join(dir, "a name longer than the buffer.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err = wait(t, f)
+	checkOpError(t, err, "ReadDirectoryChangesW", windows.ERROR_NOTIFY_ENUM_DIR)
+	if n != 0 {
+		t.Errorf("overflow: %d bytes", n)
+	}
 }
 
 func TestConnectNamedPipe(t *testing.T) {
