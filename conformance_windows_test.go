@@ -40,7 +40,10 @@ func tempFile(t testing.TB, e *ovio.Engine) ovio.Handle {
 	return h
 }
 
-var pipes atomic.Int64
+var (
+	pipes atomic.Int64
+	feeds atomic.Pointer[windows.Overlapped] // makes feed's OVERLAPPED escape to the heap
+)
 
 // pending is a source whose reads pend until fed: a named pipe here, read at its server end and
 // fed at its client end, both overlapped.
@@ -78,7 +81,10 @@ func (p *pending) feed(data []byte) {
 	defer windows.CloseHandle(ev)
 	// The low bit of hEvent keeps this write's completion off the port the client end may be
 	// bound to.
-	ov := &windows.Overlapped{HEvent: ev | 1}
+	// On the heap: the write may complete after the call returns, and a goroutine's stack moves.
+	ov := new(windows.Overlapped)
+	feeds.Store(ov)
+	ov.HEvent = ev | 1
 	var n uint32
 	err = windows.WriteFile(p.cli, data, &n, ov)
 	if err == windows.ERROR_IO_PENDING {

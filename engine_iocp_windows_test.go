@@ -158,7 +158,7 @@ func syncWrite(t *testing.T, h Handle, p []byte) {
 	}
 	defer windows.CloseHandle(ev)
 	// Setting the low bit of hEvent keeps the completion off the handle's port.
-	ov := &windows.Overlapped{HEvent: ev | 1}
+	ov := heapOverlapped(ev | 1)
 	var n uint32
 	err = windows.WriteFile(h, p, &n, ov)
 	if err == windows.ERROR_IO_PENDING {
@@ -168,6 +168,17 @@ func syncWrite(t *testing.T, h Handle, p []byte) {
 		t.Fatalf("write outside the engine: %d, %v", n, err)
 	}
 }
+
+// heapOverlapped returns an OVERLAPPED on the heap. One that the compiler leaves on the goroutine
+// stack moves when the stack grows, while the kernel may still write to its old place: a test
+// that awaits a call outside the engine must not use one (the engine's live in its op table).
+func heapOverlapped(ev windows.Handle) *windows.Overlapped {
+	ov := &windows.Overlapped{HEvent: ev}
+	overlappedSink.Store(ov) // escapes: the compiler must allocate it on the heap
+	return ov
+}
+
+var overlappedSink atomic.Pointer[windows.Overlapped]
 
 // checkOpError checks that err is an *OpError for op that matches each of targets.
 func checkOpError(t *testing.T, err error, op string, targets ...error) {
@@ -527,7 +538,7 @@ func TestIOCPForeignPackets(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunk := (*e.ops.chunks.Load())[0]
-	foreign := new(windows.Overlapped)
+	foreign := heapOverlapped(0)
 	post := func(key uintptr, ov *windows.Overlapped) {
 		t.Helper()
 		if err := windows.PostQueuedCompletionStatus(d.port, 7, key, ov); err != nil {

@@ -226,7 +226,7 @@ func asyncLockBroken(t *testing.T, path string) string {
 	if err := windows.LockFileEx(a, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, &windows.Overlapped{}); err != nil {
 		t.Fatalf("probe: LockFileEx: %v", err)
 	}
-	ov := &windows.Overlapped{HEvent: ev}
+	ov := heapOverlapped(ev)
 	if err := windows.LockFileEx(b, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ov); err != windows.ERROR_IO_PENDING {
 		t.Fatalf("probe: LockFileEx of a held lock: %v, want ERROR_IO_PENDING", err)
 	}

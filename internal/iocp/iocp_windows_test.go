@@ -5,6 +5,7 @@ package iocp
 import (
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -12,6 +13,8 @@ import (
 
 	"golang.org/x/sys/windows"
 )
+
+var sink sync.Map // makes what tests store in it escape to the heap
 
 func newPort(t *testing.T) windows.Handle {
 	t.Helper()
@@ -40,7 +43,10 @@ func openFile(t *testing.T, path string, flags uint32) windows.Handle {
 
 func TestGetQueuedCompletionStatusEx(t *testing.T) {
 	port := newPort(t)
-	var ovs [3]windows.Overlapped
+	// On the heap: a stack OVERLAPPED moves when the goroutine's stack grows, which would make
+	// the addresses the packets carry differ from Addr's.
+	ovs := new([3]windows.Overlapped)
+	sink.Store("ovs", ovs)
 	for i := range ovs {
 		if err := windows.PostQueuedCompletionStatus(port, uint32(10+i), uintptr(100+i), &ovs[i]); err != nil {
 			t.Fatal(err)
@@ -130,6 +136,7 @@ func TestCfHydratePlaceholderCall(t *testing.T) {
 	restore := SetCfHydratePlaceholderStandIn(cb)
 	defer restore()
 	ov := new(windows.Overlapped)
+	sink.Store("ov", ov)
 	var off int64 = 1<<40 + 5
 	hr, err := CfHydratePlaceholder(windows.Handle(0x1234), off, -1, 3, ov)
 	if err != nil || hr != HRESULTIOPending || calls.Load() != 1 {
