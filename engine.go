@@ -15,6 +15,11 @@ type Engine struct {
 	ops       opTable
 	isDefault bool
 
+	// try, if the engine has it, attempts a read or write marked rwNowait without blocking and
+	// without an op: done reports that the attempt answered (n bytes, or err); otherwise the
+	// first n bytes moved and the rest must go through the driver.
+	try func(code opCode, h Handle, buf []byte, off int64) (n int, err error, done bool)
+
 	ignored atomic.Uint64 // completions that named no op in flight
 
 	closeOnce sync.Once
