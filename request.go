@@ -45,7 +45,7 @@ type Request struct {
 	path   string
 	flags  uint32 // the system call's flags: open, statx
 	mode   uint32
-	rw     uint8 // rwCurPos, rwNowait
+	rw     uint8  // rwCurPos, rwNowait
 	sys    reqSys // what only some platforms have
 }
 
