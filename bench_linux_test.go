@@ -57,23 +57,36 @@ func rawNop(b *testing.B, batch int) {
 
 func BenchmarkNop(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 1) })
-	b.Run("ovio", func(b *testing.B) {
-		e := openEngine(b, "", nil)
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if _, err := e.Do(ctx, ovio.Nop()); err != nil {
-				b.Fatal(err)
+	for _, kind := range []string{"io_uring", "io_uring+issuer"} {
+		b.Run(benchName(kind), func(b *testing.B) {
+			e := openEngine(b, kind, nil)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Do(ctx, ovio.Nop()); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
+}
+
+// benchName names an engine kind in a benchmark: "ovio" for the default io_uring engine.
+func benchName(kind string) string {
+	switch kind {
+	case "io_uring":
+		return "ovio"
+	case "io_uring+issuer":
+		return "ovio-issuer"
+	}
+	return kind
 }
 
 func BenchmarkNopBatch64(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 64) })
 	b.Run("ovio", func(b *testing.B) {
-		e := openEngine(b, "", nil)
+		e := openEngine(b, "io_uring", nil)
 		ctx := context.Background()
 		reqs := make([]ovio.Request, 64)
 		for i := range reqs {
@@ -320,7 +333,8 @@ func BenchmarkDirectRead(b *testing.B) {
 	defer df.Close()
 	fd := ovio.Handle(df.Fd())
 	pages := size / 4096
-	e := openEngine(b, "", nil)
+	e := openEngine(b, "io_uring", nil)
+	ei := openEngine(b, "io_uring+issuer", nil)
 	ctx := context.Background()
 	readers := map[string]func(buf []byte, off int64) error{
 		"os": func(buf []byte, off int64) error { _, err := df.ReadAt(buf, off); return err },
@@ -328,9 +342,13 @@ func BenchmarkDirectRead(b *testing.B) {
 			_, err := e.Do(ctx, ovio.ReadAt(fd, buf, off))
 			return err
 		},
+		"ovio-issuer": func(buf []byte, off int64) error {
+			_, err := ei.Do(ctx, ovio.ReadAt(fd, buf, off))
+			return err
+		},
 	}
 	for _, g := range []int{1, 128, 1000} {
-		for _, name := range []string{"os", "ovio"} {
+		for _, name := range []string{"os", "ovio", "ovio-issuer"} {
 			read := readers[name]
 			b.Run(name+"/g"+strconv.Itoa(g), func(b *testing.B) {
 				report := sampleThreads(b)

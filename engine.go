@@ -39,6 +39,14 @@ type Config struct {
 	// MaxInFlight bounds the ops in flight at once; an op started beyond it waits for one to
 	// complete. The default is 65536.
 	MaxInFlight int
+
+	// SingleIssuer makes one OS thread, locked to a goroutine of the engine, the only one that
+	// enters the io_uring kernel interface (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, Linux
+	// 6.1). The kernel then finishes completions in batches on that thread, instead of
+	// interrupting whichever thread submitted each op: less CPU per op for device I/O at high
+	// queue depths, but every op pays a hand-off to that thread, even one the kernel completes
+	// at once. Other engines ignore it. BENCHMARKS.md has the measured trade.
+	SingleIssuer bool
 }
 
 const (

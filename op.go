@@ -92,9 +92,9 @@ type op struct {
 	n   int64
 	err error
 
-	deadline int64   // unix nanoseconds of the context's deadline, 0 if none
-	pre      int64   // bytes moved before the op started (a partial non-blocking attempt)
-	w        *waiter // who waits: &own for Do, a batch's waiter; nil for a future
+	deadline time.Time // the context's deadline, zero if none
+	pre      int64     // bytes moved before the op started (a partial non-blocking attempt)
+	w        *waiter   // who waits: &own for Do, a batch's waiter; nil for a future
 	own      waiter
 	fut      *Op
 	pin      runtime.Pinner
@@ -207,7 +207,7 @@ func (o *op) result() (int, error) {
 	if isCancelError(o.err) {
 		if c := s & causeMask >> causeShift; c != 0 {
 			e.Cause = causeErrs[c]
-		} else if o.deadline != 0 && time.Now().UnixNano() >= o.deadline {
+		} else if !o.deadline.IsZero() && !time.Now().Before(o.deadline) {
 			// The kernel's linked timeout fired before the context's own timer.
 			e.Cause = context.DeadlineExceeded
 		}
@@ -412,7 +412,7 @@ func (o *op) clear() {
 	o.err = nil
 	o.fut = nil
 	o.w = nil
-	o.deadline, o.pre = 0, 0
+	o.deadline, o.pre = time.Time{}, 0
 	o.sys.reset()
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
 }
@@ -461,18 +461,17 @@ func refuse(ctx context.Context, r *Request) error {
 	return nil
 }
 
-// assign gives o the request r, and the deadline (unix nanoseconds, 0 for none) of its context.
-func (o *op) assign(r *Request, deadline int64) {
+// assign gives o the request r, and the deadline (zero for none) of its context.
+func (o *op) assign(r *Request, deadline time.Time) {
 	o.req = *r
 	o.deadline = deadline
 }
 
-// deadlineOf returns ctx's deadline in unix nanoseconds, or 0.
-func deadlineOf(ctx context.Context) int64 {
-	if d, ok := ctx.Deadline(); ok {
-		return d.UnixNano()
-	}
-	return 0
+// deadlineOf returns ctx's deadline, or the zero time. Its monotonic clock reading, kept, is what
+// comparisons use.
+func deadlineOf(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }
 
 // prepare checks r and ctx and acquires an op for r; the op is pending and owned by the caller
