@@ -589,7 +589,7 @@ func (d *uringDriver) reap() {
 func (d *uringDriver) dispatch(c uring.CQE) {
 	idx, gen := uint32(c.UserData>>32), uint32(c.UserData)
 	if idx == udInternal {
-		if gen == udKick {
+		if gen == udKick && d.issuer != nil {
 			d.issuer.armed = false // the issuer's own: it re-arms
 		}
 		return // cancels (0, ENOENT, EALREADY), linked timeouts and wake-ups: nothing waits on them
