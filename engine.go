@@ -15,6 +15,11 @@ type Engine struct {
 	ops       opTable
 	isDefault bool
 
+	// try, if the engine has it, attempts a read or write marked rwNowait without blocking and
+	// without an op: done reports that the attempt answered (n bytes, or err); otherwise the
+	// first n bytes moved and the rest must go through the driver.
+	try func(code opCode, h Handle, buf []byte, off int64) (n int, err error, done bool)
+
 	ignored atomic.Uint64 // completions that named no op in flight
 
 	closeOnce sync.Once
@@ -34,6 +39,14 @@ type Config struct {
 	// MaxInFlight bounds the ops in flight at once; an op started beyond it waits for one to
 	// complete. The default is 65536.
 	MaxInFlight int
+
+	// SingleIssuer makes one OS thread, locked to a goroutine of the engine, the only one that
+	// enters the io_uring kernel interface (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, Linux
+	// 6.1). The kernel then finishes completions in batches on that thread, instead of
+	// interrupting whichever thread submitted each op: less CPU per op for device I/O at high
+	// queue depths, but every op pays a hand-off to that thread, even one the kernel completes
+	// at once. Other engines ignore it. BENCHMARKS.md has the measured trade.
+	SingleIssuer bool
 }
 
 const (

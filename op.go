@@ -92,8 +92,9 @@ type op struct {
 	n   int64
 	err error
 
-	deadline int64   // unix nanoseconds of the context's deadline, 0 if none
-	w        *waiter // who waits: &own for Do, a batch's waiter; nil for a future
+	deadline time.Time // the context's deadline, zero if none
+	pre      int64     // bytes moved before the op started (a partial non-blocking attempt)
+	w        *waiter   // who waits: &own for Do, a batch's waiter; nil for a future
 	own      waiter
 	fut      *Op
 	pin      runtime.Pinner
@@ -196,14 +197,17 @@ func (o *op) markAsync(gen uint32) bool {
 // result reads a completed op's outcome as the caller sees it.
 func (o *op) result() (int, error) {
 	if o.err == nil {
-		return int(o.n), nil
+		return int(o.pre + o.n), nil
+	}
+	if o.pre > 0 {
+		return int(o.pre), nil // a short count, as read(2) reports a failure after some bytes
 	}
 	s := o.state.Load()
 	e := &OpError{Op: o.req.name(), Path: o.req.path, Err: o.err}
 	if isCancelError(o.err) {
 		if c := s & causeMask >> causeShift; c != 0 {
 			e.Cause = causeErrs[c]
-		} else if o.deadline != 0 && time.Now().UnixNano() >= o.deadline {
+		} else if !o.deadline.IsZero() && !time.Now().Before(o.deadline) {
 			// The kernel's linked timeout fired before the context's own timer.
 			e.Cause = context.DeadlineExceeded
 		}
@@ -408,7 +412,7 @@ func (o *op) clear() {
 	o.err = nil
 	o.fut = nil
 	o.w = nil
-	o.deadline = 0
+	o.deadline, o.pre = time.Time{}, 0
 	o.sys.reset()
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
 }
@@ -457,18 +461,17 @@ func refuse(ctx context.Context, r *Request) error {
 	return nil
 }
 
-// assign gives o the request r, and the deadline (unix nanoseconds, 0 for none) of its context.
-func (o *op) assign(r *Request, deadline int64) {
+// assign gives o the request r, and the deadline (zero for none) of its context.
+func (o *op) assign(r *Request, deadline time.Time) {
 	o.req = *r
 	o.deadline = deadline
 }
 
-// deadlineOf returns ctx's deadline in unix nanoseconds, or 0.
-func deadlineOf(ctx context.Context) int64 {
-	if d, ok := ctx.Deadline(); ok {
-		return d.UnixNano()
-	}
-	return 0
+// deadlineOf returns ctx's deadline, or the zero time. Its monotonic clock reading, kept, is what
+// comparisons use.
+func deadlineOf(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }
 
 // prepare checks r and ctx and acquires an op for r; the op is pending and owned by the caller
@@ -500,10 +503,31 @@ func (e *Engine) cancel(o *op, gen uint32, cause uint64) {
 // the cancel took effect returns its result and no error; one that was cancelled returns an error
 // for which errors.Is(err, ctx.Err()) holds.
 func (e *Engine) Do(ctx context.Context, r Request) (int, error) {
+	var pre int
+	if r.rw&rwNowait != 0 && e.try != nil {
+		if err := refuse(ctx, &r); err != nil {
+			return 0, err
+		}
+		n, err, done := e.try(r.code, r.h, r.buf, r.off)
+		if done {
+			if err != nil {
+				return n, &OpError{Op: r.name(), Path: r.path, Err: err}
+			}
+			return n, nil
+		}
+		// The rest, if any, goes through the kernel's queue.
+		pre = n
+		r.buf, r.off = r.buf[n:], r.off+int64(n)
+		r.rw &^= rwNowait
+	}
 	o, err := e.prepare(ctx, &r)
 	if err != nil {
+		if pre > 0 {
+			return pre, nil
+		}
 		return 0, err
 	}
+	o.pre = int64(pre)
 	gen := genOf(o.state.Load())
 	o.w = &o.own
 	o.own.init(1)
