@@ -312,12 +312,6 @@ type prepPanic struct{ v any }
 
 func (p *prepPanic) Error() string { return "prep function panicked" }
 
-func notSupported(what string) error { return &notSupportedError{what} }
-
-type notSupportedError struct{ what string }
-
-func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
-func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
 
 func (d *uringDriver) start1(o *op) {
 	gen := genOf(o.state.Load())

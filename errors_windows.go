@@ -56,11 +56,3 @@ func (hr HRESULT) Error() string {
 	}
 	return s
 }
-
-// notSupported is the error of an op the system cannot do; it matches ErrNotSupported.
-func notSupported(what string) error { return &notSupportedError{what} }
-
-type notSupportedError struct{ what string }
-
-func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
-func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
