@@ -312,7 +312,6 @@ type prepPanic struct{ v any }
 
 func (p *prepPanic) Error() string { return "prep function panicked" }
 
-
 func (d *uringDriver) start1(o *op) {
 	gen := genOf(o.state.Load())
 	if !d.prepOrFail(o, gen) {

@@ -37,7 +37,7 @@ type reqSys struct {
 }
 
 func (s *reqSys) check(r *Request) error {
-	if len(r.buf) > math.MaxUint32 || len(s.in) > math.MaxUint32 {
+	if uint64(len(r.buf)) > math.MaxUint32 || uint64(len(s.in)) > math.MaxUint32 {
 		return argError("buffer longer than 4 GiB")
 	}
 	if r.code != opNative {
