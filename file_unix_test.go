@@ -176,6 +176,10 @@ func TestFileStream(t *testing.T) {
 		_, werr = of.WriteAt([]byte("x"), 0)
 		_, gerr = f.WriteAt([]byte("x"), 0)
 		sameErr(t, "WriteAt", gerr, werr, "", "")
+		results := []ovio.ReadRange{{Buf: make([]byte, 4)}}
+		if err := f.ReadAtBatch(context.Background(), results); !errors.Is(err, syscall.ESPIPE) {
+			t.Errorf("ReadAtBatch: %v", err)
+		}
 	})
 }
 
