@@ -39,15 +39,9 @@ func TestFileStatLikeOS(t *testing.T) {
 	})
 }
 
-// sameInfo compares two FileInfos, Sys included where both are *syscall.Stat_t.
-func sameInfo(t *testing.T, what string, got, want fs.FileInfo) {
+// sameSys compares the Sys of two FileInfos where both are *syscall.Stat_t.
+func sameSys(t *testing.T, what string, got, want fs.FileInfo) {
 	t.Helper()
-	if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
-		!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
-		t.Errorf("%s: %s %d %v %v %v, os has %s %d %v %v %v", what,
-			got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir(),
-			want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir())
-	}
 	gs, ok1 := got.Sys().(*syscall.Stat_t)
 	ws, ok2 := want.Sys().(*syscall.Stat_t)
 	if ok1 != ok2 {
@@ -61,4 +55,42 @@ func sameInfo(t *testing.T, what string, got, want fs.FileInfo) {
 			t.Errorf("%s: Sys\n%+v\nos has\n%+v", what, g, w)
 		}
 	}
+}
+
+// TestDirFSReadFileSpecial reads files that are not what their size says, and a FIFO, beside os.
+func TestDirFSReadFileSpecial(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *ovio.Engine) {
+		// /proc reports size 0 and wants whole reads.
+		for _, name := range []string{"cmdline", "limits", "mountinfo"} {
+			got, err := e.DirFS("/proc/self").(fs.ReadFileFS).ReadFile(name)
+			want, werr := os.ReadFile("/proc/self/" + name)
+			if err != nil || werr != nil || string(got) != string(want) || len(got) == 0 {
+				t.Errorf("ReadFile /proc/self/%s: %d bytes, %v; os reads %d, %v", name, len(got), err, len(want), werr)
+			}
+		}
+		// A FIFO is read at its position, one read at a time, to its end.
+		dir := t.TempDir()
+		if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+			t.Skip(err)
+		}
+		want := make([]byte, 200_000)
+		for i := range want {
+			want[i] = byte(i % 251)
+		}
+		go func() {
+			w, err := os.OpenFile(filepath.Join(dir, "fifo"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for b := want; len(b) > 0; b = b[min(len(b), 1000):] {
+				w.Write(b[:min(len(b), 1000)])
+			}
+			w.Close()
+		}()
+		got, err := e.DirFS(dir).(fs.ReadFileFS).ReadFile("fifo")
+		if err != nil || string(got) != string(want) {
+			t.Errorf("ReadFile of a FIFO: %d bytes, %v; want %d", len(got), err, len(want))
+		}
+	})
 }

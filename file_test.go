@@ -103,6 +103,18 @@ func sameErr(t *testing.T, what string, got, want error, gotPath, wantPath strin
 	}
 }
 
+// sameInfo compares two FileInfos, and their Sys where the platform allows.
+func sameInfo(t *testing.T, what string, got, want fs.FileInfo) {
+	t.Helper()
+	if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
+		!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() {
+		t.Errorf("%s: %s %d %v %v %v, os has %s %d %v %v %v", what,
+			got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir(),
+			want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir())
+	}
+	sameSys(t, what, got, want)
+}
+
 func isErrno(err error) bool { _, ok := err.(syscall.Errno); return ok }
 
 // TestFileLikeOS runs the same random calls on an *os.File and on a File and compares every
