@@ -134,7 +134,8 @@ func (f *File) Close() error {
 }
 
 // Stat returns the file's fs.FileInfo, with the same Name, Size, Mode, ModTime and Sys as
-// (*os.File).Stat: on Linux Sys is a *syscall.Stat_t, filled from statx run as an op.
+// (*os.File).Stat: on Unix Sys is a *syscall.Stat_t. It is fstat(2), which has no path to look up
+// and so nothing to wait for on a local file system: an op would cost more than it saves.
 func (f *File) Stat() (fs.FileInfo, error) {
 	if f == nil {
 		return nil, fs.ErrInvalid

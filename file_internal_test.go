@@ -72,3 +72,45 @@ func TestUnixToStat(t *testing.T) {
 		t.Fatalf("unixToStat:\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// TestStatPaths checks both ways a path's status is read, the cached lookup and the statx op,
+// against fstatat(2).
+func TestStatPaths(t *testing.T) {
+	e, err := Open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("abc"), 0o640)
+	os.Symlink("file", filepath.Join(dir, "link"))
+	os.Symlink("missing", filepath.Join(dir, "dangling"))
+	syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600)
+	for _, name := range []string{"file", "link", "dangling", "fifo", ".", "missing", "file/", "link/"} {
+		path := filepath.Join(dir, name)
+		if name == "file/" || name == "link/" {
+			path += "/"
+		}
+		for _, flags := range []int{0, unix.AT_SYMLINK_NOFOLLOW} {
+			var want syscall.Stat_t
+			werr := syscall.Stat(path, &want)
+			if flags != 0 {
+				werr = syscall.Lstat(path, &want)
+			}
+			var byOp syscall.Stat_t
+			if err := statxOp(e, t.Context(), unix.AT_FDCWD, path, flags, &byOp); err != werr {
+				t.Errorf("statx op of %s, flags %#x: %v, want %v", name, flags, err, werr)
+			} else if err == nil && byOp != want {
+				t.Errorf("statx op of %s, flags %#x:\n%+v\nwant\n%+v", name, flags, byOp, want)
+			}
+			var cached syscall.Stat_t
+			ok := statCached(unix.AT_FDCWD, path, flags != 0, &cached)
+			if ok != (werr == nil) {
+				t.Errorf("cached lookup of %s, flags %#x: %v, fstatat says %v", name, flags, ok, werr)
+			} else if ok && cached != want {
+				t.Errorf("cached lookup of %s, flags %#x:\n%+v\nwant\n%+v", name, flags, cached, want)
+			}
+		}
+	}
+}

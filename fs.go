@@ -13,9 +13,13 @@ import (
 // on the default engine. It behaves as os.DirFS does, errors included, and implements the same
 // interfaces: fs.StatFS, fs.ReadFileFS, fs.ReadDirFS and fs.ReadLinkFS. Open returns a *File.
 //
-// Open, Stat and ReadFile are ops: on Linux, ReadFile is an openat with a statx in one
-// submission, then the reads, then a close, so that many goroutines reading many small files
-// spend no OS thread per file. ReadDir reads the directory with getdents, which io_uring lacks.
+// Where a disk could make it wait, it waits in a goroutine, not in an OS thread. On Linux, Open
+// and ReadFile open with an openat op, read with read ops (a small file's whole content and the
+// check for its end in one submission) and close with a close op, so that many goroutines reading
+// many small files spend no OS thread per file. Stat and Lstat look the path up only if that needs
+// no I/O (openat2's RESOLVE_CACHED) and otherwise run a statx op; the status of an open descriptor
+// is fstat(2), as os has it. ReadDir is getdents(2) on the calling thread: io_uring has no op for
+// it.
 //
 // Like os.DirFS, it does not confine the names it opens to the tree: a symbolic link inside it
 // may lead out of it.

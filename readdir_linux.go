@@ -12,7 +12,7 @@ import (
 )
 
 // ReadDir reads getdents64 straight into a buffer: io_uring has no op for it, and a directory
-// read is one short system call per 8 KiB of entries. An entry's Info is a statx op.
+// read is one short system call per 8 KiB of entries. An entry's Info is statPath's lstat.
 
 // dirState is what ReadDir keeps between calls: entries read and not yet returned.
 type dirState struct {
@@ -54,8 +54,7 @@ var (
 
 // ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
 // n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
-// end. Entries of an unknown type are stat'ed right away; the Info of the others is a statx op
-// when asked for.
+// end. Entries of an unknown type are stat'ed right away, the others when Info asks.
 func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	if f == nil {
 		return nil, fs.ErrInvalid
@@ -107,7 +106,7 @@ func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
 		var info fs.FileInfo
 		if typ == ^fs.FileMode(0) {
 			// The file system did not say: ask, as os does.
-			st, err := statx(f.e, f.ctx, f.h, name, unix.AT_SYMLINK_NOFOLLOW, name)
+			st, err := statAt(f.e, f.ctx, f.h, name, unix.AT_SYMLINK_NOFOLLOW, name)
 			if isNotExist(err) {
 				continue // gone since getdents
 			}
@@ -197,7 +196,7 @@ func (d *dirEntry) IsDir() bool       { return d.typ.IsDir() }
 func (d *dirEntry) Type() fs.FileMode { return d.typ }
 func (d *dirEntry) String() string    { return fs.FormatDirEntry(d) }
 
-// Info is os.Lstat of the entry, through a statx op.
+// Info is os.Lstat of the entry.
 func (d *dirEntry) Info() (fs.FileInfo, error) {
 	if d.info != nil {
 		return d.info, nil

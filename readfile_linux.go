@@ -2,51 +2,39 @@ package ovio
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
 	"slices"
-	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// readFile is os.ReadFile as ops, in three submissions for a small regular file where os makes
-// five system calls:
+// readFile is os.ReadFile with its I/O as ops, in three submissions for a small regular file:
 //
-//  1. openat, and a statx of the same path for the type and size: submitted together. The size
-//     is only a hint, as it is for os.
-//  2. for a regular file, a read of that size at 0 and a read of 1 byte past it, submitted
-//     together: a full first read and an empty second one are the file, read to its end.
-//  3. close.
+//  1. openat, as an op: io_uring looks a cached path up inline, and an uncached one in its own
+//     thread.
+//  2. for a regular file of known size, a read of that size at 0 and a read of 1 byte past it,
+//     submitted together: a full first read and an empty second one are the file, read to its
+//     end.
+//  3. close, as an op.
 //
-// A file that is not what its size says (it grew, it shrank, /proc reports 0) is read on as
-// os.ReadFile reads it, until a read returns 0 bytes. Anything but a regular file (a FIFO, a
-// device, a directory) is read as os reads it, one read at a time at the file's position: two
-// reads in flight at once on a pipe could take its bytes out of order. A regular file renamed
-// over by a FIFO between the statx and the openat of step 1 would be read as a regular file.
+// The size and type come from fstat(2) of the new descriptor, as os has them: a statx op would
+// cost an io-wq thread hop (see stat_linux.go). A file that is not what its size says (it grew,
+// it shrank, /proc reports 0) is read on as os.ReadFile reads it, until a read returns 0 bytes.
+// Anything but a regular file (a FIFO, a device, a directory) is read as os reads it, one read
+// at a time at the file's position: two reads in flight at once on a pipe could take its bytes
+// out of order.
 func (e *Engine) readFile(name string) ([]byte, error) {
 	ctx := context.Background()
-	s := readFilePool.Get().(*readFileScratch)
-	s.reqs[0] = Openat(unix.AT_FDCWD, name, os.O_RDONLY, 0)
-	s.reqs[1] = Statx(unix.AT_FDCWD, name, 0, unix.STATX_TYPE|unix.STATX_SIZE, &s.stx)
-	e.DoBatch(ctx, s.reqs[:], s.res[:])
-	fdRes, stRes, size, mode, mask := s.res[0], s.res[1], int64(s.stx.Size), s.stx.Mode, s.stx.Mask
-	s.put()
-
-	fd := fdRes.N
-	if err := fdRes.Err; err != nil {
-		if !errors.Is(err, ErrNotSupported) {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: nativeErr(err)}
-		}
-		fd, err = openat(e, ctx, unix.AT_FDCWD, name, os.O_RDONLY, 0)
-		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
-		}
+	fd, err := openat(e, ctx, unix.AT_FDCWD, name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	regular := stRes.Err == nil && mask&unix.STATX_TYPE != 0 && mode&unix.S_IFMT == unix.S_IFREG
-	if stRes.Err != nil || mask&unix.STATX_SIZE == 0 {
-		size = 0 // as os's statOrZero
+	var st syscall.Stat_t
+	size, regular := int64(0), false // as os's statOrZero
+	if fstat(fd, &st) == nil {
+		size, regular = st.Size, st.Mode&syscall.S_IFMT == syscall.S_IFREG
 	}
 	data, err := e.readAll(ctx, fd, size, regular)
 	closeHandle(e, fd) // as os.ReadFile, which ignores Close's error
@@ -54,19 +42,6 @@ func (e *Engine) readFile(name string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	return data, nil
-}
-
-type readFileScratch struct {
-	stx  unix.Statx_t
-	reqs [2]Request
-	res  [2]Result
-}
-
-var readFilePool = sync.Pool{New: func() any { return new(readFileScratch) }}
-
-func (s *readFileScratch) put() {
-	s.reqs, s.res = [2]Request{}, [2]Result{}
-	readFilePool.Put(s)
 }
 
 // readAll reads fd to its end, as os's readFileContents does, given its stat size: at offsets
