@@ -38,7 +38,8 @@ type File struct {
 	pos      int64         // the offset of the next Read or Write; guarded by mu
 	rmu, wmu sync.Mutex    // serialise Read, and Write, on a file without offsets
 
-	dir     dirState // ReadDir's state
+	dir     dirState    // ReadDir's state
+	dirRead atomic.Bool // ReadDir was called: the kernel's position is the directory's
 	cleanup runtime.Cleanup
 }
 

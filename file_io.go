@@ -261,7 +261,9 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.dir.reset()
-	pos := f.positional()
+	// A directory's position is the kernel's, which ReadDir moves: Seek(0, io.SeekCurrent)
+	// must report it, as with os, not rewind to the File's own offset.
+	pos := f.positional() && !f.dirRead.Load()
 	if pos && whence == io.SeekCurrent {
 		// The kernel does not know our offset: make it absolute. An overflow makes it negative,
 		// which the kernel refuses as it refuses an overflow of its own.

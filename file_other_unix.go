@@ -89,6 +89,7 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 		return []fs.DirEntry{}, f.pathErr("readdirent", fs.ErrClosed)
 	}
 	defer f.ref.release()
+	f.dirRead.Store(true)
 	d := &f.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()

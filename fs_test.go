@@ -256,6 +256,23 @@ func TestFileReadDir(t *testing.T) {
 		if ents, err := f.ReadDir(0); len(ents) != 300 || err != nil {
 			t.Fatalf("ReadDir(0): %d, %v", len(ents), err)
 		}
+		// Asking where a directory read is does not restart it (and drops the entries read
+		// ahead, as with os).
+		f.Seek(0, io.SeekStart)
+		of.Seek(0, io.SeekStart)
+		first, _ := f.ReadDir(5)
+		of.ReadDir(5)
+		pos, err := f.Seek(0, io.SeekCurrent)
+		opos, oerr := of.Seek(0, io.SeekCurrent)
+		sameErr(t, "Seek(0, io.SeekCurrent) of a directory", err, oerr, "", "")
+		if pos != opos || pos == 0 {
+			t.Errorf("Seek(0, io.SeekCurrent) of a directory: %d, os has %d", pos, opos)
+		}
+		rest, err := f.ReadDir(-1)
+		orest, _ := of.ReadDir(-1)
+		if err != nil || len(rest) != len(orest) || len(first)+len(rest) >= 300 {
+			t.Errorf("ReadDir after Seek(0, io.SeekCurrent): %d + %d entries, %v; os has %d more", len(first), len(rest), err, len(orest))
+		}
 		f.Close()
 		if ents, err := f.ReadDir(-1); ents == nil || !isClosedErr(err, "readdirent", dir) {
 			t.Fatalf("ReadDir after Close: %v, %v", ents, err)

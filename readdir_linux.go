@@ -71,6 +71,7 @@ func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
 		return nil, f.pathErr("readdirent", fs.ErrClosed)
 	}
 	defer f.ref.release()
+	f.dirRead.Store(true)
 	d := &f.dir
 	d.mu.Lock()
 	defer d.mu.Unlock()
