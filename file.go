@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -34,9 +33,9 @@ type File struct {
 	stop context.CancelFunc // ends ctx
 
 	seek     atomic.Uint32 // seekUnknown, seekYes or seekNo: whether the file has offsets
-	mu       sync.Mutex    // serialises Read, Write and Seek where they share a position
+	mu       ctxMutex      // serialises Read, Write and Seek where they share a position
 	pos      int64         // the offset of the next Read or Write; guarded by mu
-	rmu, wmu sync.Mutex    // serialise Read, and Write, on a file without offsets
+	rmu, wmu ctxMutex      // serialise Read, and Write, on a file without offsets
 
 	dir     dirState    // ReadDir's state
 	dirRead atomic.Bool // ReadDir was called: the kernel's position is the directory's
@@ -87,6 +86,7 @@ func (e *Engine) Create(name string) (*File, error) {
 func newFile(e *Engine, h Handle, name string, flag int) *File {
 	f := &File{e: e, h: h, name: name, append: flag&os.O_APPEND != 0}
 	f.ref.init()
+	f.mu, f.rmu, f.wmu = newCtxMutex(), newCtxMutex(), newCtxMutex()
 	f.ctx, f.stop = context.WithCancel(context.Background())
 	// Like an *os.File, a File that becomes unreachable unclosed closes its handle. Nothing
 	// can be in flight then: every op keeps its File reachable until it has completed.

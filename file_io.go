@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"sync"
 )
 
 // Read, Write and Seek use an offset the File keeps, under a mutex, and read and write at it
@@ -45,20 +44,24 @@ func (f *File) seekable() bool {
 func (f *File) positional() bool { return !f.append && f.seekable() }
 
 // readLock returns the lock a Read must hold.
-func (f *File) readLock() *sync.Mutex {
+func (f *File) readLock() ctxMutex {
 	if f.seekable() {
-		return &f.mu
+		return f.mu
 	}
-	return &f.rmu
+	return f.rmu
 }
 
 // writeLock returns the lock a Write must hold.
-func (f *File) writeLock() *sync.Mutex {
+func (f *File) writeLock() ctxMutex {
 	if f.seekable() {
-		return &f.mu
+		return f.mu
 	}
-	return &f.wmu
+	return f.wmu
 }
+
+// lockErr is the error of a call whose context ended while it waited for its turn: as for an
+// op whose context ended before it started.
+func lockErr(op string, err error) error { return &OpError{Op: op, Err: err} }
 
 // Read reads up to len(p) bytes from the file at its offset and advances the offset, as
 // (*os.File).Read does. At end of file it returns 0, io.EOF.
@@ -79,16 +82,12 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 	}
 	octx, done := f.opCtx(ctx)
 	mu := f.readLock()
-	mu.Lock()
-	if f.positional() {
-		n, err = f.e.Do(octx, ReadAt(f.h, p, f.pos))
-		if err == nil {
-			f.pos += int64(n)
-		}
+	if err = mu.lock(octx); err == nil {
+		n, err = f.read(octx, p)
+		mu.unlock()
 	} else {
-		n, err = f.e.Do(octx, Read(f.h, p))
+		err = lockErr("read", err)
 	}
-	mu.Unlock()
 	if done != nil {
 		done()
 	}
@@ -101,6 +100,18 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// read is one read at the File's offset, or the kernel's; its lock is held.
+func (f *File) read(ctx context.Context, p []byte) (n int, err error) {
+	if f.positional() {
+		n, err = f.e.Do(ctx, ReadAt(f.h, p, f.pos))
+		if err == nil {
+			f.pos += int64(n)
+		}
+		return n, err
+	}
+	return f.e.Do(ctx, Read(f.h, p))
 }
 
 // ReadAt reads len(p) bytes from the file at offset off, as (*os.File).ReadAt does: it keeps
@@ -166,7 +177,12 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 	defer f.ref.release()
 	octx, done := f.opCtx(ctx)
 	mu := f.writeLock()
-	mu.Lock()
+	if e := mu.lock(octx); e != nil {
+		if done != nil {
+			done()
+		}
+		return 0, f.wrapErr("write", ctx, lockErr("write", e))
+	}
 	// As internal/poll does: one write even of no bytes (so that writing nothing to a file
 	// opened read-only fails as it does with os), then until all of p is written.
 	for {
@@ -191,7 +207,7 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 			break
 		}
 	}
-	mu.Unlock()
+	mu.unlock()
 	if done != nil {
 		done()
 	}
@@ -258,8 +274,10 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 		return 0, f.pathErr("seek", fs.ErrClosed)
 	}
 	defer f.ref.release()
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	if err := f.mu.lock(f.ctx); err != nil {
+		return 0, f.wrapErr("seek", nil, lockErr("seek", err))
+	}
+	defer f.mu.unlock()
 	f.dir.reset()
 	// A directory's position is the kernel's, which ReadDir moves: Seek(0, io.SeekCurrent)
 	// must report it, as with os, not rewind to the File's own offset.

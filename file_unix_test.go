@@ -161,6 +161,25 @@ func TestFileStream(t *testing.T) {
 			t.Errorf("ReadContext past its deadline: %v (timeout %v)", err, os.IsTimeout(err))
 		}
 
+		// A read queued behind a pending one still ends with its context.
+		first := make(chan error, 1)
+		go func() {
+			_, err := f.Read(make([]byte, 1))
+			first <- err
+		}()
+		waitInFlight(t, e, 1)
+		ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err = f.ReadContext(ctx, make([]byte, 8))
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+			t.Errorf("ReadContext queued behind a pending Read: %v after %v", err, time.Since(start))
+		}
+		f.Write([]byte("x"))
+		if err := <-first; err != nil {
+			t.Errorf("the pending Read: %v", err)
+		}
+
 		// Beside os on the same FIFO.
 		of, err := os.OpenFile(f.Name(), os.O_RDWR, 0)
 		if err != nil {

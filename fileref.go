@@ -1,6 +1,9 @@
 package ovio
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // fileRef counts the ops that use a File's handle, as internal/poll's fdMutex does for *os.File:
 // every op takes a reference before it starts and drops it after its completion, Close refuses
@@ -48,3 +51,27 @@ func (r *fileRef) startClose() (first, busy bool) {
 
 // wait waits until the last reference is released; only after startClose reported busy.
 func (r *fileRef) wait() { <-r.zero }
+
+// ctxMutex is a mutex whose Lock gives up when a context ends: a ReadContext queued behind
+// another Read pending on a pipe must still honour its deadline, and Close must not wait for
+// it to get the lock.
+type ctxMutex chan struct{}
+
+func newCtxMutex() ctxMutex { return make(ctxMutex, 1) }
+
+// lock takes m, or returns ctx's error if ctx ends first.
+func (m ctxMutex) lock(ctx context.Context) error {
+	select {
+	case m <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case m <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m ctxMutex) unlock() { <-m }
