@@ -23,6 +23,7 @@ var layouts = []struct {
 }{
 	{"OVERLAPPED_ENTRY", "windows", OverlappedEntry{}, []string{"lpCompletionKey", "lpOverlapped", "Internal", "dwNumberOfBytesTransferred"}},
 	{"FILE_COMPLETION_INFORMATION", "ddk", FileCompletionInformation{}, []string{"Port", "Key"}},
+	{"FILE_ATTRIBUTE_TAG_INFO", "windows", FileAttributeTagInfo{}, []string{"FileAttributes", "ReparseTag"}},
 }
 
 func TestLayoutABI(t *testing.T) {
@@ -30,6 +31,7 @@ func TestLayoutABI(t *testing.T) {
 	want := map[string][]uintptr{ // size, then the offset of each field
 		"OVERLAPPED_ENTRY":            {4 * p, 0, p, 2 * p, 3 * p},
 		"FILE_COMPLETION_INFORMATION": {2 * p, 0, p},
+		"FILE_ATTRIBUTE_TAG_INFO":     {8, 0, 4},
 	}
 	for _, l := range layouts {
 		typ := reflect.TypeOf(l.v)
@@ -76,9 +78,23 @@ func TestLayoutAgainstHeaders(t *testing.T) {
 	assert(w, "offsetof(FILE_NOTIFY_INFORMATION, FileNameLength)", NotifyFileNameLength)
 	assert(w, "offsetof(FILE_NOTIFY_INFORMATION, FileName)", NotifyFileName)
 	assert(w, "_Alignof(FILE_NOTIFY_INFORMATION)", NotifyAlign)
+	for _, f := range []struct {
+		name string
+		off  uintptr
+	}{
+		{"NextEntryOffset", DirNextEntryOffset}, {"CreationTime", DirCreationTime},
+		{"LastAccessTime", DirLastAccessTime}, {"LastWriteTime", DirLastWriteTime},
+		{"EndOfFile", DirEndOfFile}, {"FileAttributes", DirFileAttributes},
+		{"FileNameLength", DirFileNameLength}, {"EaSize", DirEaSize}, {"FileName", DirFileName},
+	} {
+		assert(w, "offsetof(FILE_FULL_DIR_INFO, "+f.name+")", f.off)
+		assert(sources["ddk"], "offsetof(FILE_FULL_DIR_INFORMATION, "+f.name+")", f.off)
+	}
+	assert(w, "_Alignof(FILE_FULL_DIR_INFO)", DirAlign)
 	assert(w, "(unsigned)ERROR_IO_PENDING", 997)
 	assert(w, "(unsigned)HRESULT_FROM_WIN32(ERROR_IO_PENDING)", 0x800703E5)
 	d := sources["ddk"]
+	assert(d, "FileFullDirectoryInformation", ClassFileFullDirectory)
 	assert(d, "FileModeInformation", ClassFileMode)
 	assert(d, "FileCompletionInformation", ClassFileCompletion)
 	assert(d, "FileIoCompletionNotificationInformation", ClassFileIoCompletionNotification)

@@ -11,6 +11,10 @@ import "golang.org/x/sys/windows"
 
 //sys	postQueuedCompletionStatus(port windows.Handle, qty uint32, key uintptr, overlapped uintptr) (err error) = kernel32.PostQueuedCompletionStatus
 
+//sys	ntQueryDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, class uint32, singleEntry bool, mask uintptr, restartScan bool) (status uint32) = ntdll.NtQueryDirectoryFile
+
+//sys	getFileSizeEx(h windows.Handle, size *int64) (err error) = kernel32.GetFileSizeEx
+
 //sys	ntNotifyChangeDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, filter uint32, watchTree bool) (status uint32) = ntdll.NtNotifyChangeDirectoryFile
 
 // NotifyChangeDirectory starts NtNotifyChangeDirectoryFile on the directory h with ov as both its
@@ -27,6 +31,31 @@ func NotifyChangeDirectory(h windows.Handle, buf []byte, filter uint32, subtree 
 		p = &buf[0]
 	}
 	return ntNotifyChangeDirectoryFile(h, 0, 0, ov, ov, p, uint32(len(buf)), filter, subtree)
+}
+
+// QueryDirectory starts NtQueryDirectoryFile on the directory h, filling buf with records of the
+// information class class (ClassFileFullDirectory: FILE_FULL_DIR_INFORMATION) from the start of the
+// directory if restart, else from where the last call on h stopped. ov is both its ApcContext (the
+// completion packet's lpOverlapped) and its IO_STATUS_BLOCK, as for NotifyChangeDirectory, and the
+// NTSTATUS is returned: STATUS_PENDING, or the call's outcome (STATUS_NO_MORE_FILES at the end).
+//
+// This is GetFileInformationByHandleEx(FileFullDirectoryInfo), which os's ReadDir calls, as a
+// request the engine can await: that function passes no ApcContext and, on a handle opened for
+// overlapped I/O, returns before a file system that pends the call has written the buffer.
+func QueryDirectory(h windows.Handle, buf []byte, class uint32, restart bool, ov *windows.Overlapped) uint32 {
+	var p *byte
+	if len(buf) > 0 {
+		p = &buf[0]
+	}
+	return ntQueryDirectoryFile(h, 0, 0, ov, ov, p, uint32(len(buf)), class, false, 0, restart)
+}
+
+// FileSize returns the size of the file h, as GetFileSizeEx: what os's Seek of an overlapped
+// file counts io.SeekEnd from.
+func FileSize(h windows.Handle) (int64, error) {
+	var size int64
+	err := getFileSizeEx(h, &size)
+	return size, err
 }
 
 // PostAddr posts a packet whose lpOverlapped is any address, not only a Go pointer: the form of a

@@ -56,9 +56,55 @@ const (
 	NotifyAlign           = 4  // records start on DWORD boundaries
 )
 
+// FileAttributeTagInfo mirrors FILE_ATTRIBUTE_TAG_INFO (winbase.h), what
+// GetFileInformationByHandleEx's FileAttributeTagInfo class returns:
+//
+//	typedef struct _FILE_ATTRIBUTE_TAG_INFO {
+//	    DWORD FileAttributes;
+//	    DWORD ReparseTag;
+//	} FILE_ATTRIBUTE_TAG_INFO;
+type FileAttributeTagInfo struct {
+	FileAttributes uint32
+	ReparseTag     uint32
+}
+
+// The layout of FILE_FULL_DIR_INFORMATION (ntifs.h; FILE_FULL_DIR_INFO in winbase.h), the records
+// NtQueryDirectoryFile writes for ClassFileFullDirectory:
+//
+//	typedef struct _FILE_FULL_DIR_INFORMATION {
+//	    ULONG         NextEntryOffset;
+//	    ULONG         FileIndex;
+//	    LARGE_INTEGER CreationTime;
+//	    LARGE_INTEGER LastAccessTime;
+//	    LARGE_INTEGER LastWriteTime;
+//	    LARGE_INTEGER ChangeTime;
+//	    LARGE_INTEGER EndOfFile;
+//	    LARGE_INTEGER AllocationSize;
+//	    ULONG         FileAttributes;
+//	    ULONG         FileNameLength;
+//	    ULONG         EaSize;
+//	    WCHAR         FileName[1];
+//	} FILE_FULL_DIR_INFORMATION;
+//
+// As with FILE_NOTIFY_INFORMATION, the records are parsed from bytes. EaSize holds the reparse tag
+// of an entry that is a reparse point.
+const (
+	DirNextEntryOffset = 0  // offset of NextEntryOffset
+	DirCreationTime    = 8  // offset of CreationTime, a FILETIME
+	DirLastAccessTime  = 16 // offset of LastAccessTime
+	DirLastWriteTime   = 24 // offset of LastWriteTime
+	DirEndOfFile       = 40 // offset of EndOfFile, the size
+	DirFileAttributes  = 56 // offset of FileAttributes
+	DirFileNameLength  = 60 // offset of FileNameLength, in bytes
+	DirEaSize          = 64 // offset of EaSize
+	DirFileName        = 68 // offset of FileName, UTF-16 without a terminating NUL
+	DirAlign           = 8  // records start on 8-byte boundaries
+)
+
 // Information classes of NtQueryInformationFile and NtSetInformationFile (wdm.h, ntifs.h).
 // x/sys/windows has FileReplaceCompletionInformation only.
 const (
+	ClassFileFullDirectory            = 2  // FileFullDirectoryInformation, of NtQueryDirectoryFile
 	ClassFileMode                     = 16 // FileModeInformation
 	ClassFileCompletion               = 30 // FileCompletionInformation
 	ClassFileIoCompletionNotification = 41 // FileIoCompletionNotificationInformation

@@ -37,6 +37,17 @@ func FileMode(h windows.Handle) (uint32, error) {
 	return mode, err
 }
 
+// FileAttributeTag returns the FILE_ATTRIBUTE_TAG_INFO of h, GetFileInformationByHandleEx's
+// FileAttributeTagInfo class: its attributes and, for a reparse point, its reparse tag. os's Stat
+// asks it for the tag of a file whose attributes say FILE_ATTRIBUTE_REPARSE_POINT.
+//
+// Sound: the call writes at most the size it is given, into a variable that outlives the call.
+func FileAttributeTag(h windows.Handle) (FileAttributeTagInfo, error) {
+	var ti FileAttributeTagInfo
+	err := windows.GetFileInformationByHandleEx(h, windows.FileAttributeTagInfo, (*byte)(unsafe.Pointer(&ti)), uint32(unsafe.Sizeof(ti)))
+	return ti, err
+}
+
 // Dissociate removes the association of h's file with its completion port
 // (FileReplaceCompletionInformation with a null port, Windows 8.1 and later). It fails with
 // STATUS_INVALID_INFO_CLASS or STATUS_NOT_IMPLEMENTED (a windows.NTStatus) where the system lacks

@@ -41,10 +41,20 @@ var (
 	modkernel32 = windows.NewLazySystemDLL("kernel32.dll")
 	modntdll    = windows.NewLazySystemDLL("ntdll.dll")
 
+	procGetFileSizeEx               = modkernel32.NewProc("GetFileSizeEx")
 	procGetQueuedCompletionStatusEx = modkernel32.NewProc("GetQueuedCompletionStatusEx")
 	procPostQueuedCompletionStatus  = modkernel32.NewProc("PostQueuedCompletionStatus")
 	procNtNotifyChangeDirectoryFile = modntdll.NewProc("NtNotifyChangeDirectoryFile")
+	procNtQueryDirectoryFile        = modntdll.NewProc("NtQueryDirectoryFile")
 )
+
+func getFileSizeEx(h windows.Handle, size *int64) (err error) {
+	r1, _, e1 := syscall.SyscallN(procGetFileSizeEx.Addr(), uintptr(h), uintptr(unsafe.Pointer(size)))
+	if uint32(r1) == 0 {
+		err = errnoErr(e1)
+	}
+	return
+}
 
 func getQueuedCompletionStatusEx(port windows.Handle, entries *OverlappedEntry, count uint32, removed *uint32, timeout uint32, alertable bool) (err error) {
 	var _p0 uint32
@@ -72,6 +82,20 @@ func ntNotifyChangeDirectoryFile(h windows.Handle, event windows.Handle, apcRout
 		_p0 = 1
 	}
 	r0, _, _ := syscall.SyscallN(procNtNotifyChangeDirectoryFile.Addr(), uintptr(h), uintptr(event), uintptr(apcRoutine), uintptr(unsafe.Pointer(apcContext)), uintptr(unsafe.Pointer(iosb)), uintptr(unsafe.Pointer(buf)), uintptr(length), uintptr(filter), uintptr(_p0))
+	status = uint32(r0)
+	return
+}
+
+func ntQueryDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, class uint32, singleEntry bool, mask uintptr, restartScan bool) (status uint32) {
+	var _p0 uint32
+	if singleEntry {
+		_p0 = 1
+	}
+	var _p1 uint32
+	if restartScan {
+		_p1 = 1
+	}
+	r0, _, _ := syscall.SyscallN(procNtQueryDirectoryFile.Addr(), uintptr(h), uintptr(event), uintptr(apcRoutine), uintptr(unsafe.Pointer(apcContext)), uintptr(unsafe.Pointer(iosb)), uintptr(unsafe.Pointer(buf)), uintptr(length), uintptr(class), uintptr(_p0), uintptr(mask), uintptr(_p1))
 	status = uint32(r0)
 	return
 }
