@@ -176,6 +176,27 @@ func handleEntryOf(h Handle) *handleEntry {
 	return v.(*handleEntry)
 }
 
+// closeBound closes h and forgets that an engine bound its value, for a handle whose last use ovio
+// knows (a File's): once closed, the value no longer names the file the engine bound, and the next
+// file to get it is bound anew, by an engine (its first bind succeeds) or by other code. Without
+// this the record would let an op on the value, if a file bound to another port got it, start
+// where its packet cannot come. The close and the forgetting happen under the value's lock, so
+// that a bind of the next file behind the value comes after both.
+func closeBound(h Handle) error {
+	v, ok := handles.Load(h)
+	if !ok {
+		return windows.CloseHandle(h)
+	}
+	ent := v.(*handleEntry)
+	ent.mu.Lock()
+	defer ent.mu.Unlock()
+	err := windows.CloseHandle(h)
+	if err == nil {
+		ent.owner, ent.skip = 0, false
+	}
+	return err
+}
+
 // bind makes sure h's file is associated with the engine's port, and reports whether the skip
 // mode is on for it.
 func (d *iocpDriver) bind(h Handle) (skip bool, err error) {
