@@ -35,6 +35,7 @@ type File struct {
 	seek     atomic.Uint32 // seekUnknown, seekYes or seekNo: whether the file has offsets
 	mu       ctxMutex      // serialises Read, Write and Seek where they share a position
 	pos      int64         // the offset of the next Read or Write; guarded by mu
+	atEnd    bool          // pos is the file's end, not known yet: an append moved it; guarded by mu
 	rmu, wmu ctxMutex      // serialise Read, and Write, on a file without offsets
 
 	dir     dirState    // ReadDir's state
@@ -100,7 +101,9 @@ func (f *File) Name() string { return f.name }
 // Fd returns the file's handle: a file descriptor on Unix, a windows.Handle on Windows; or
 // ^uintptr(0) once the file is closed. The handle is valid only until Close, and only while the
 // File is reachable: an unreachable File closes it. File keeps its own offset for Read, Write and
-// Seek, so the kernel's position of the handle does not follow them.
+// Seek, so the kernel's position of the handle does not follow them. On Windows the handle is
+// opened for overlapped I/O and bound to the engine's completion port (see Engine.Bind): it can
+// be used with that engine's requests, not with os or another engine.
 func (f *File) Fd() uintptr {
 	if f == nil || f.ref.closed.Load() {
 		return ^uintptr(0)
@@ -135,8 +138,11 @@ func (f *File) Close() error {
 }
 
 // Stat returns the file's fs.FileInfo, with the same Name, Size, Mode, ModTime and Sys as
-// (*os.File).Stat: on Unix Sys is a *syscall.Stat_t. It is fstat(2), which has no path to look up
-// and so nothing to wait for on a local file system: an op would cost more than it saves.
+// (*os.File).Stat: on Unix Sys is a *syscall.Stat_t, on Windows a *syscall.Win32FileAttributeData.
+// It is fstat(2), or GetFileInformationByHandle, which have no path to look up and so nothing to
+// wait for on a local file system: an op would cost more than it saves (and Windows has no
+// overlapped form of it). Its errors are os's: an *fs.PathError named "stat" on Unix, and on
+// Windows named after the call that failed, as os names them.
 func (f *File) Stat() (fs.FileInfo, error) {
 	if f == nil {
 		return nil, fs.ErrInvalid
@@ -146,6 +152,9 @@ func (f *File) Stat() (fs.FileInfo, error) {
 	}
 	defer f.ref.release()
 	fi, err := f.stat()
+	if pe, ok := err.(*fs.PathError); ok {
+		return nil, pe // named after the call that failed, as os's Stat on Windows names it
+	}
 	if err != nil {
 		return nil, f.wrapErr("stat", nil, err)
 	}
@@ -162,13 +171,26 @@ func (f *File) Truncate(size int64) error {
 		return f.pathErr("truncate", fs.ErrClosed)
 	}
 	defer f.ref.release()
+	if ownOffsets && f.append && f.seekable() {
+		// An append left the offset at the end of the file as it was then, which this may move:
+		// read it first (see file_io.go).
+		if err := f.mu.lock(f.ctx); err != nil {
+			return f.wrapErr("truncate", nil, lockErr("truncate", err))
+		}
+		defer f.mu.unlock()
+		if _, err := f.offset(); err != nil {
+			return f.wrapErr("truncate", nil, err)
+		}
+	}
 	if err := f.truncate(size); err != nil {
 		return f.wrapErr("truncate", nil, err)
 	}
 	return nil
 }
 
-// Sync commits the file's contents to stable storage, as (*os.File).Sync does.
+// Sync commits the file's contents to stable storage, as (*os.File).Sync does: an fsync op on
+// Linux; FlushFileBuffers on Windows, which has no overlapped form and so blocks the calling
+// goroutine's thread, as it does with os.
 func (f *File) Sync() error { return f.SyncContext(context.Background()) }
 
 // SyncContext is Sync with a context that can cancel the op.
@@ -181,7 +203,7 @@ func (f *File) SyncContext(ctx context.Context) error {
 	}
 	defer f.ref.release()
 	octx, done := f.opCtx(ctx)
-	_, err := f.e.Do(octx, syncRequest(f.h))
+	err := f.sync(octx)
 	if done != nil {
 		done()
 	}
@@ -228,4 +250,31 @@ func (f *File) wrapErr(op string, ctx context.Context, err error) error {
 		return f.pathErr(op, fs.ErrClosed)
 	}
 	return f.pathErr(op, oe)
+}
+
+// nativeErr returns the native error of an op's *OpError, or err itself if the op failed for
+// another reason.
+func nativeErr(err error) error {
+	if oe, ok := err.(*OpError); ok && oe.Cause == nil {
+		if errno, ok := oe.Err.(syscall.Errno); ok {
+			return errno
+		}
+	}
+	return err
+}
+
+// syscallMode turns a FileMode into the mode bits of open(2) (of syscall.Open on Windows, which
+// looks at S_IWRITE only), as os does.
+func syscallMode(m fs.FileMode) uint32 {
+	o := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		o |= syscall.S_ISUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		o |= syscall.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		o |= syscall.S_ISVTX
+	}
+	return o
 }

@@ -12,9 +12,17 @@ import (
 // has no file position to use; io_uring updates the kernel's position of an op at offset -1
 // without the lock read(2) takes, so that concurrent ops on it would interleave badly; and Seek
 // and Read then agree on every engine. Files without offsets (pipes, FIFOs, terminals, sockets:
-// lseek fails) and files opened with O_APPEND (where every write moves the position to the end)
-// use the kernel's position instead, as *os.File always does. Reads and writes of a file without
-// offsets take separate locks, so that a read pending on a terminal does not hold up a write.
+// lseek fails) use the kernel's position instead, as *os.File always does, and so on Unix do
+// files opened with O_APPEND, where every write moves the position to the end. Reads and writes
+// of a file without offsets take separate locks, so that a read pending on a terminal does not
+// hold up a write.
+//
+// On Windows, where there is no position to use (ownOffsets), a File opened with O_APPEND keeps
+// its offset too. Its writes go to the end (WriteFile at offset -1, FILE_WRITE_TO_END_OF_FILE),
+// which leaves the offset at the file's end, as os's is after a write; the end is read
+// (GetFileSizeEx) only when a Read or Seek needs the offset, or before a Truncate moves the end.
+// So an append by another process between this File's write and its next Read moves the File's
+// offset too, where os's would stay at the end of its own write.
 
 var (
 	// errNegativeOffset is the Err of ReadAt and WriteAt at a negative offset; os has the same
@@ -41,7 +49,20 @@ func (f *File) seekable() bool {
 }
 
 // positional reports whether Read and Write go through f.pos.
-func (f *File) positional() bool { return !f.append && f.seekable() }
+func (f *File) positional() bool { return (ownOffsets || !f.append) && f.seekable() }
+
+// offset returns f.pos, the offset of the next Read or Write, first reading the file's end if an
+// append left it there; f.mu is held.
+func (f *File) offset() (int64, error) {
+	if f.atEnd {
+		end, err := appendEnd(f.h)
+		if err != nil {
+			return 0, err
+		}
+		f.pos, f.atEnd = end, false
+	}
+	return f.pos, nil
+}
 
 // readLock returns the lock a Read must hold.
 func (f *File) readLock() ctxMutex {
@@ -77,7 +98,7 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 		return 0, f.pathErr("read", fs.ErrClosed)
 	}
 	defer f.ref.release()
-	if len(p) == 0 {
+	if len(p) == 0 && !emptyReads {
 		return 0, nil
 	}
 	octx, done := f.opCtx(ctx)
@@ -96,7 +117,7 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 		return 0, io.EOF
 	case err != nil:
 		return 0, f.wrapErr("read", ctx, err)
-	case n == 0:
+	case n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
 	return n, nil
@@ -105,7 +126,11 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 // read is one read at the File's offset, or the kernel's; its lock is held.
 func (f *File) read(ctx context.Context, p []byte) (n int, err error) {
 	if f.positional() {
-		n, err = f.e.Do(ctx, ReadAt(f.h, p, f.pos))
+		var off int64
+		if off, err = f.offset(); err != nil {
+			return 0, err
+		}
+		n, err = f.e.Do(ctx, ReadAt(f.h, p, off))
 		if err == nil {
 			f.pos += int64(n)
 		}
@@ -188,7 +213,12 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 	for {
 		var m int
 		var e error
-		if f.positional() {
+		if f.positional() && f.append {
+			// Windows: to the end, wherever that is; the offset follows it, even for a write
+			// of nothing, as os's offset does under Wine.
+			m, e = f.e.Do(octx, Write(f.h, p[n:]))
+			f.atEnd = f.atEnd || m > 0 || e == nil
+		} else if f.positional() {
 			m, e = f.e.Do(octx, WriteAt(f.h, p[n:], f.pos))
 			f.pos += int64(m)
 		} else {
@@ -285,14 +315,18 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	if pos && whence == io.SeekCurrent {
 		// The kernel does not know our offset: make it absolute. An overflow makes it negative,
 		// which the kernel refuses as it refuses an overflow of its own.
-		offset, whence = f.pos+offset, io.SeekStart
+		cur, err := f.offset()
+		if err != nil {
+			return 0, f.pathErr("seek", err)
+		}
+		offset, whence = cur+offset, io.SeekStart
 	}
-	r, err := seekHandle(f.h, offset, whence)
+	r, err := seekHandle(f.h, offset, whence, pos)
 	if err != nil {
 		return 0, f.pathErr("seek", err)
 	}
 	if pos {
-		f.pos = r
+		f.pos, f.atEnd = r, false
 	}
 	return r, nil
 }

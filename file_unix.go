@@ -5,6 +5,7 @@ package ovio
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"syscall"
 
@@ -40,17 +41,6 @@ func openat(e *Engine, ctx context.Context, dir Handle, name string, flag int, m
 	return -1, nativeErr(err)
 }
 
-// nativeErr returns the native error of an op's *OpError, or err itself if the op failed for
-// another reason.
-func nativeErr(err error) error {
-	if oe, ok := err.(*OpError); ok && oe.Cause == nil {
-		if errno, ok := oe.Err.(syscall.Errno); ok {
-			return errno
-		}
-	}
-	return err
-}
-
 // closeHandle closes h with a close op, or with close(2) if the engine could not run the op (it
 // is closed, or lacks the op): the descriptor must not leak.
 func closeHandle(e *Engine, h Handle) error {
@@ -78,28 +68,28 @@ func handleSeekable(h Handle) bool {
 
 const unixSeekCur = 1
 
-// seekHandle is lseek(2).
-func seekHandle(h Handle, offset int64, whence int) (int64, error) {
+// seekHandle is lseek(2). own (the File keeps the offset) makes no difference: the kernel's
+// position follows.
+func seekHandle(h Handle, offset int64, whence int, own bool) (int64, error) {
 	return unix.Seek(h, offset, whence)
 }
 
-// syncRequest is the op of Sync.
-func syncRequest(h Handle) Request { return Fsync(h) }
+// appendEnd is never called on Unix, where Read and Write of a file opened with O_APPEND use the
+// kernel's position (ownOffsets is false).
+func appendEnd(h Handle) (int64, error) { return unix.Seek(h, 0, io.SeekEnd) }
+
+// emptyReads is false: a Read of no bytes returns 0, nil at once, as os's does on Unix.
+const emptyReads = false
+
+// ownOffsets is false: files opened with O_APPEND use the kernel's position, which every write
+// moves to the end.
+const ownOffsets = false
+
+// sync is Sync's work: an fsync op.
+func (f *File) sync(ctx context.Context) error {
+	_, err := f.e.Do(ctx, Fsync(f.h))
+	return err
+}
 
 // isEOF reports whether an op's error means end of file: never on Unix, where that is a count of 0.
 func isEOF(err error) bool { return false }
-
-// syscallMode turns a FileMode into open(2)'s mode bits, as os does.
-func syscallMode(m fs.FileMode) uint32 {
-	o := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		o |= syscall.S_ISUID
-	}
-	if m&fs.ModeSetgid != 0 {
-		o |= syscall.S_ISGID
-	}
-	if m&fs.ModeSticky != 0 {
-		o |= syscall.S_ISVTX
-	}
-	return o
-}

@@ -1,6 +1,7 @@
 package ovio
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 
@@ -25,6 +26,11 @@ var errFileTODO = fmt.Errorf("ovio: File on Windows awaits the IOCP engine: %w",
 
 var errNoSeek error = windows.ERROR_INVALID_PARAMETER
 
+const (
+	emptyReads = true
+	ownOffsets = true
+)
+
 func openHandle(e *Engine, name string, flag int, perm fs.FileMode) (Handle, error) {
 	return windows.InvalidHandle, errFileTODO
 }
@@ -38,11 +44,13 @@ func handleSeekable(h Handle) bool {
 	return err == nil && t == windows.FILE_TYPE_DISK
 }
 
-func seekHandle(h Handle, offset int64, whence int) (int64, error) {
+func seekHandle(h Handle, offset int64, whence int, own bool) (int64, error) {
 	return 0, errFileTODO
 }
 
-func syncRequest(h Handle) Request { return Request{} }
+func appendEnd(h Handle) (int64, error) { return 0, errFileTODO }
+
+func (f *File) sync(ctx context.Context) error { return errFileTODO }
 
 func isEOF(err error) bool {
 	var oe *OpError
