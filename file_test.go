@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -351,6 +352,16 @@ func TestFileErrors(t *testing.T) {
 		for _, c := range calls {
 			wn, werr := c.osf(c.f.os)
 			gn, gerr := c.ovf(c.f.ovio)
+			if c.name == "closed Stat" && runtime.GOOS == "windows" {
+				// os's Stat on Windows does not know that its file is closed: it calls
+				// GetFileType on the invalid handle it is left with and reports ERROR_INVALID_HANDLE
+				// named "GetFileType". File's Stat, like its every other call and like os's on
+				// Unix, reports fs.ErrClosed.
+				if !isClosedErr(gerr, "stat", c.f.ovio.Name()) || gn != 0 {
+					t.Errorf("%s: %d, %v; want stat %s: %v", c.name, gn, gerr, c.f.ovio.Name(), fs.ErrClosed)
+				}
+				continue
+			}
 			if gn != wn {
 				t.Errorf("%s: %d, os has %d", c.name, gn, wn)
 			}

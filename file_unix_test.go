@@ -21,6 +21,13 @@ import (
 
 const oDirectory = syscall.O_DIRECTORY
 
+// readDirOp is the Op of ReadDir's errors, as os names them here.
+const readDirOp = "readdirent"
+
+// dirReadMovesOffset: reading a directory moves its offset, which Seek(0, io.SeekCurrent) then
+// reports.
+const dirReadMovesOffset = true
+
 // fifo makes a named pipe and opens it with e for reading and writing, which does not wait for
 // a peer: its reads pend until something is written.
 func fifo(t *testing.T, e *ovio.Engine) *ovio.File {

@@ -1,3 +1,12 @@
 package ovio_test
 
-const oDirectory = 0
+// oDirectory is os's O_DIRECTORY on Windows (internal/syscall/windows.O_DIRECTORY), which
+// os.OpenFile passes on to syscall.Open: opening anything but a directory with it fails with
+// ENOTDIR.
+const oDirectory = 0x04000
+
+// readDirOp is the Op of ReadDir's errors, as os names them here.
+const readDirOp = "readdir"
+
+// dirReadMovesOffset: listing a directory does not move its handle's offset.
+const dirReadMovesOffset = false

@@ -49,8 +49,13 @@ func makeTree(t testing.TB, root string, maxSize int) []string {
 		write(fmt.Sprintf("many/entry-with-a-long-name-%04d", i), i%7)
 	}
 	os.MkdirAll(filepath.Join(root, "empty"), 0o755)
-	if err := os.Symlink("b/c/deep", filepath.Join(root, "a", "link")); err == nil {
-		files = append(files, "a/link")
+	// Wine 8's CreateSymbolicLinkW reports success and creates nothing: list the link only if
+	// it is there.
+	link := filepath.Join(root, "a", "link")
+	if err := os.Symlink("b/c/deep", link); err == nil {
+		if _, err := os.Lstat(link); err == nil {
+			files = append(files, "a/link")
+		}
 	}
 	return files
 }
@@ -265,24 +270,28 @@ func TestFileReadDir(t *testing.T) {
 		pos, err := f.Seek(0, io.SeekCurrent)
 		opos, oerr := of.Seek(0, io.SeekCurrent)
 		sameErr(t, "Seek(0, io.SeekCurrent) of a directory", err, oerr, "", "")
-		if pos != opos || pos == 0 {
+		// On Windows os's Seek of a directory restarts its listing whatever the whence, and
+		// reports the handle's own offset, which listing does not move: 0 here, and all 300
+		// entries to read again.
+		if pos != opos || (dirReadMovesOffset && pos == 0) {
 			t.Errorf("Seek(0, io.SeekCurrent) of a directory: %d, os has %d", pos, opos)
 		}
 		rest, err := f.ReadDir(-1)
 		orest, _ := of.ReadDir(-1)
-		if err != nil || len(rest) != len(orest) || len(first)+len(rest) >= 300 {
+		if err != nil || len(rest) != len(orest) || (dirReadMovesOffset && len(first)+len(rest) >= 300) {
 			t.Errorf("ReadDir after Seek(0, io.SeekCurrent): %d + %d entries, %v; os has %d more", len(first), len(rest), err, len(orest))
 		}
 		f.Close()
-		if ents, err := f.ReadDir(-1); ents == nil || !isClosedErr(err, "readdirent", dir) {
+		if ents, err := f.ReadDir(-1); ents == nil || !isClosedErr(err, readDirOp, dir) {
 			t.Fatalf("ReadDir after Close: %v, %v", ents, err)
 		}
 	})
 }
 
 // isClosedErr reports whether err is the error of op on a closed file. os's ReadDir on a closed
-// file has an Err of its own ("use of closed file", internal/poll's ErrFileClosing); File's is
-// fs.ErrClosed, as every other call's.
+// file has an Err of its own ("use of closed file", internal/poll's ErrFileClosing; on Windows the
+// error of GetFileInformationByHandleEx on an invalid handle); File's is fs.ErrClosed, as every
+// other call's, named as os names ReadDir's errors on the platform (readDirOp).
 func isClosedErr(err error, op, path string) bool {
 	pe, ok := err.(*fs.PathError)
 	return ok && pe.Op == op && pe.Path == path && pe.Err == fs.ErrClosed
