@@ -136,7 +136,7 @@ func (f *File) read(ctx context.Context, p []byte) (n int, err error) {
 		}
 		return n, err
 	}
-	return f.e.Do(ctx, Read(f.h, p))
+	return f.e.Do(ctx, streamRead(f.h, p))
 }
 
 // ReadAt reads len(p) bytes from the file at offset off, as (*os.File).ReadAt does: it keeps
@@ -222,7 +222,7 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 			m, e = f.e.Do(octx, WriteAt(f.h, p[n:], f.pos))
 			f.pos += int64(m)
 		} else {
-			m, e = f.e.Do(octx, Write(f.h, p[n:]))
+			m, e = f.e.Do(octx, streamWrite(f.h, p[n:]))
 		}
 		n += m
 		if e != nil {

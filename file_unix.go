@@ -78,6 +78,11 @@ func seekHandle(h Handle, offset int64, whence int, own bool) (int64, error) {
 // kernel's position (ownOffsets is false).
 func appendEnd(h Handle) (int64, error) { return unix.Seek(h, 0, io.SeekEnd) }
 
+// streamRead and streamWrite are the requests of Read and Write on a file without offsets: at the
+// kernel's position.
+func streamRead(h Handle, p []byte) Request  { return Read(h, p) }
+func streamWrite(h Handle, p []byte) Request { return Write(h, p) }
+
 // emptyReads is false: a Read of no bytes returns 0, nil at once, as os's does on Unix.
 const emptyReads = false
 

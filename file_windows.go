@@ -41,6 +41,13 @@ var errNoSeek error = syscall.ESPIPE
 // its own offset too.
 const ownOffsets = true
 
+// streamRead and streamWrite are the requests of Read and Write on a handle without offsets (a
+// pipe, a character device), which ignores the offset of a call: they pass 0, which every driver
+// takes, where offset -1 (what Read and Write pass, for the handle's position) makes a read of a
+// device fail under Wine (ERROR_INVALID_PARAMETER from NUL).
+func streamRead(h Handle, p []byte) Request  { return ReadAt(h, p, 0) }
+func streamWrite(h Handle, p []byte) Request { return WriteAt(h, p, 0) }
+
 // emptyReads is true: a Read of no bytes is a ReadFile of no bytes, as os's is on Windows, which
 // fails where a read would (a handle without read access, a directory).
 const emptyReads = true
