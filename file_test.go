@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ovio/ovio"
 )
@@ -470,6 +471,53 @@ func TestFileConcurrent(t *testing.T) {
 		got, _ := os.ReadFile(f.Name())
 		if !bytes.Equal(got, bytes.Repeat([]byte("abcdefgh"), workers*records)) {
 			t.Errorf("the writes overlapped")
+		}
+	})
+}
+
+// TestFileConcurrentClose closes a File while many goroutines use it: each call succeeds or
+// fails with fs.ErrClosed, and nothing is in flight after.
+func TestFileConcurrentClose(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *ovio.Engine) {
+		for range 20 {
+			f, err := e.Create(filepath.Join(t.TempDir(), "f"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(make([]byte, 1<<16))
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					b := make([]byte, 512)
+					for i := 0; ; i++ {
+						var err error
+						switch (g + i) % 4 {
+						case 0:
+							_, err = f.ReadAt(b, int64(i%128)*512)
+						case 1:
+							_, err = f.WriteAt(b, int64(i%128)*512)
+						case 2:
+							_, err = f.Read(b)
+							if err == io.EOF {
+								_, err = f.Seek(0, io.SeekStart)
+							}
+						case 3:
+							_, err = f.Stat()
+						}
+						if err != nil {
+							if !errors.Is(err, fs.ErrClosed) {
+								t.Errorf("call racing Close: %v", err)
+							}
+							return
+						}
+					}
+				})
+			}
+			time.Sleep(time.Millisecond)
+			if err := f.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			wg.Wait()
 		}
 	})
 }
