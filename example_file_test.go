@@ -1,7 +1,3 @@
-//go:build !windows
-
-// Not on Windows until File is wired to the IOCP engine.
-
 package ovio_test
 
 import (

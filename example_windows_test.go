@@ -75,3 +75,28 @@ func ExampleOverlapped() {
 	fmt.Println(errors.Is(err, context.DeadlineExceeded), errors.Is(err, windows.ERROR_OPERATION_ABORTED))
 	// Output: true true
 }
+
+// A read that would wait forever, on a named pipe nobody writes, ends with its context.
+func ExampleFile_ReadContext() {
+	name := fmt.Sprint(`\\.\pipe\ovio-example-read-`, os.Getpid())
+	p, _ := windows.UTF16PtrFromString(name)
+	srv, err := windows.CreateNamedPipe(p, windows.PIPE_ACCESS_DUPLEX|windows.FILE_FLAG_OVERLAPPED,
+		windows.PIPE_TYPE_BYTE, 1, 4096, 4096, 0, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer windows.CloseHandle(srv)
+
+	// The client end, opened as os.OpenFile would, for overlapped I/O.
+	f, err := ovio.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err = f.ReadContext(ctx, make([]byte, 8))
+	fmt.Println(errors.Is(err, context.DeadlineExceeded), os.IsTimeout(err))
+	// Output: true true
+}
