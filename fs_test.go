@@ -124,6 +124,9 @@ func TestDirFSErrors(t *testing.T) {
 			"", ".", "/", "/abs", "../x", "a/../a", "a//b", "a/", "./a", "x\x00y", `a\b`,
 			"missing", "missing/child", "a/top/child", "a", "a/top", "a/link", "dangling", "empty",
 			"sizes/4096", "many",
+			// Valid fs paths that are not local names on Windows: a volume, a colon, reserved
+			// device names.
+			"c:x", "a:b", "NUL", "a/COM1.txt", "a/nul",
 		}
 		for _, r := range []string{root, root + string(os.PathSeparator), "", filepath.Join(root, "missing")} {
 			g, w := e.DirFS(r), os.DirFS(r)
