@@ -38,7 +38,8 @@
 // ReadAtBatch, which reads many ranges with one submission. Many goroutines may share a File;
 // Close cancels its ops in flight and closes the handle only after the last has completed.
 // DirFS is os.DirFS on an engine: an fs.FS whose Open, ReadFile and Stat do their waiting in
-// goroutines, not OS threads.
+// goroutines, not OS threads (on Windows its reads and ReadDir do; CreateFile and a path's status
+// have no overlapped form). WINDOWS.md says how File maps to Windows calls.
 //
 // # Cancellation
 //

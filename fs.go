@@ -19,7 +19,9 @@ import (
 // many small files spend no OS thread per file. Stat and Lstat look the path up only if that needs
 // no I/O (openat2's RESOLVE_CACHED) and otherwise run a statx op; the status of an open descriptor
 // is fstat(2), as os has it. ReadDir is getdents(2) on the calling thread: io_uring has no op for
-// it.
+// it. On Windows, reads and ReadDir (NtQueryDirectoryFile) are ops of the IOCP engine, but opening
+// (CreateFile) and Stat and Lstat (os's own) have no overlapped form and run on the calling thread,
+// as with os.
 //
 // Like os.DirFS, it does not confine the names it opens to the tree: a symbolic link inside it
 // may lead out of it.

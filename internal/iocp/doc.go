@@ -1,7 +1,8 @@
 // Package iocp is the raw I/O completion port interface of ovio's Windows engine: the Win32 calls
-// golang.org/x/sys/windows lacks (GetQueuedCompletionStatusEx, cldapi.dll's CfHydratePlaceholder),
-// a mirror of OVERLAPPED_ENTRY, HRESULT and NTSTATUS arithmetic, and the few address computations
-// the engine needs.
+// golang.org/x/sys/windows lacks (GetQueuedCompletionStatusEx, cldapi.dll's CfHydratePlaceholder,
+// NtQueryDirectoryFile and GetFileSizeEx for File), mirrors of OVERLAPPED_ENTRY and of the records
+// and structs File reads, HRESULT and NTSTATUS arithmetic, and the few address computations the
+// engine needs.
 //
 // It holds no policy. Which handles are bound to which port, when an op completes inline and when it
 // waits for its packet, and how a packet is matched to an op are decided by the engine in the root
