@@ -41,10 +41,10 @@ var errNoSeek error = syscall.ESPIPE
 // its own offset too.
 const ownOffsets = true
 
-// streamRead and streamWrite are the requests of Read and Write on a handle without offsets (a
-// pipe, a character device), which ignores the offset of a call: they pass 0, which every driver
-// takes, where offset -1 (what Read and Write pass, for the handle's position) makes a read of a
-// device fail under Wine (ERROR_INVALID_PARAMETER from NUL).
+// streamRead and streamWrite are the requests of Read and Write on a handle without offsets, a
+// pipe, which ignores the offset of a call: they pass 0, which every driver takes, where offset -1
+// (what Read and Write pass, for the handle's position) makes a read fail under Wine wherever the
+// offset is looked at (ERROR_INVALID_PARAMETER from NUL).
 func streamRead(h Handle, p []byte) Request  { return ReadAt(h, p, 0) }
 func streamWrite(h Handle, p []byte) Request { return WriteAt(h, p, 0) }
 
@@ -76,25 +76,23 @@ func closeHandle(e *Engine, h Handle) error { return closeHandleNow(h) }
 // that file, and the next file to get it must be bound anew.
 func closeHandleNow(h Handle) error { return closeBound(h) }
 
-// handleSeekable reports whether h has offsets: a file or a directory on a disk, not a pipe or a
-// character device.
+// handleSeekable reports whether h has offsets: anything but a pipe, as for os, whose Seek,
+// ReadAt and WriteAt fail with ESPIPE on a pipe only. A file or a directory on a disk has them; a
+// character device (NUL, a serial port) ignores them, and so ReadAt and Seek of it succeed, as
+// with os.
 func handleSeekable(h Handle) bool {
 	t, err := windows.GetFileType(h)
-	return err == nil && t == windows.FILE_TYPE_DISK
+	return err == nil && t != windows.FILE_TYPE_PIPE
 }
 
 // seekHandle computes the offset Seek sets. A file with offsets (own) has no position in its
 // overlapped handle; the File keeps it, so this is os's Seek of an overlapped file: arithmetic,
 // with GetFileSizeEx for io.SeekEnd and ERROR_NEGATIVE_SEEK before the start. An unknown whence
 // counts from the start, as os's Seek of the synchronous handles os.OpenFile gives does
-// (syscall.Seek passes it to SetFilePointerEx as FILE_BEGIN). A pipe cannot seek (ESPIPE, as
-// os); a character device has its handle's position, as with os.
+// (syscall.Seek passes it to SetFilePointerEx as FILE_BEGIN). A pipe cannot seek: ESPIPE, as os.
 func seekHandle(h Handle, offset int64, whence int, own bool) (int64, error) {
 	if !own {
-		if t, err := windows.GetFileType(h); err == nil && t == windows.FILE_TYPE_PIPE {
-			return 0, syscall.ESPIPE
-		}
-		return syscall.Seek(syscall.Handle(h), offset, whence)
+		return 0, errNoSeek
 	}
 	switch whence {
 	case io.SeekCurrent: // not reached: Seek makes it absolute, from the File's offset

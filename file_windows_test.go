@@ -197,6 +197,25 @@ func TestFileDevice(t *testing.T) {
 			t.Errorf("NUL Write: %d, os has %d", n, on)
 		}
 		sameErr(t, "NUL Write", err, oerr, "", "")
+		// A character device ignores offsets: ReadAt, WriteAt and Seek work, as with os.
+		n, err = f.ReadAt(b, 5)
+		on, oerr = of.ReadAt(ob, 5)
+		if n != on {
+			t.Errorf("NUL ReadAt: %d, os has %d", n, on)
+		}
+		sameErr(t, "NUL ReadAt", err, oerr, "", "")
+		n, err = f.WriteAt([]byte("abc"), 5)
+		on, oerr = of.WriteAt([]byte("abc"), 5)
+		if n != on {
+			t.Errorf("NUL WriteAt: %d, os has %d", n, on)
+		}
+		sameErr(t, "NUL WriteAt", err, oerr, "", "")
+		pos, err := f.Seek(7, io.SeekStart)
+		opos, oerr := of.Seek(7, io.SeekStart)
+		if pos != opos {
+			t.Errorf("NUL Seek: %d, os has %d", pos, opos)
+		}
+		sameErr(t, "NUL Seek", err, oerr, "", "")
 		fi, err := f.Stat()
 		ofi, oerr := of.Stat()
 		sameErr(t, "NUL Stat", err, oerr, "", "")

@@ -94,17 +94,13 @@ func (s *fileStat) Mode() (m fs.FileMode) {
 	return m
 }
 
-// stat is Stat's work, os's statHandle: GetFileType (known already for a file with offsets, which
-// is on a disk), then for a file or directory GetFileInformationByHandle and, for a reparse
-// point, its tag. The errors are named after the call, as os names them.
+// stat is Stat's work, os's statHandle: GetFileType, then for a file or directory
+// GetFileInformationByHandle and, for a reparse point, its tag. The errors are named after the
+// call, as os names them.
 func (f *File) stat() (fs.FileInfo, error) {
-	ft := uint32(windows.FILE_TYPE_DISK)
-	if !f.seekable() {
-		t, err := windows.GetFileType(f.h)
-		if err != nil {
-			return nil, &fs.PathError{Op: "GetFileType", Path: f.name, Err: err}
-		}
-		ft = t
+	ft, err := windows.GetFileType(f.h)
+	if err != nil {
+		return nil, &fs.PathError{Op: "GetFileType", Path: f.name, Err: err}
 	}
 	if ft == windows.FILE_TYPE_PIPE || ft == windows.FILE_TYPE_CHAR {
 		return &fileStat{name: filepath.Base(f.name), filetype: ft}, nil
