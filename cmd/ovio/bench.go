@@ -117,7 +117,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.BoolVar(&o.ring, "ring", false, "lever: every read and write through the ring, no non-blocking first attempt")
 	flags.BoolVar(&o.batch, "batch", false, "lever: ovio keeps -depth ops in flight from one goroutine, with futures")
 	flags.BoolVar(&o.levers, "levers", false, "also run ovio with each lever flipped, and print each one's effect")
-	if err := parse(flags, "bench", args); err != nil {
+	if err := flags.parse(args); err != nil {
 		return err
 	}
 	flags.Visit(func(f *flag.Flag) {

@@ -263,7 +263,11 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 		if spec.Batch {
 			go func() {
 				defer wg.Done()
-				runBatch(e, file.Handle(), w.write, mem, bs, spec.Depth, wk, &state, func() int64 { return offset(rng) }, fail)
+				var h ovio.Handle
+				if file != nil {
+					h = file.Handle()
+				}
+				runBatch(e, w, h, mem, bs, spec.Depth, wk, &state, func() int64 { return offset(rng) }, fail)
 			}()
 			continue
 		}
@@ -372,20 +376,23 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 	return res, nil
 }
 
-// runBatch is the batch mode: one goroutine keeps depth reads or writes in flight as futures,
+// runBatch is the batch mode: one goroutine keeps depth ops of workload w in flight as futures,
 // waiting for the oldest and restarting it, with those that completed behind it, in one
 // StartBatch. Every op goes through the ring. An op's latency runs from its start to when the
 // goroutine saw it complete.
-func runBatch(e *ovio.Engine, h ovio.Handle, write bool, mem []byte, bs, depth int, wk *worker,
+func runBatch(e *ovio.Engine, w workload, h ovio.Handle, mem []byte, bs, depth int, wk *worker,
 	state *atomic.Int32, offset func() int64, fail func(error)) {
 	ctx := context.Background()
 	what := "read"
-	if write {
+	if w.write {
 		what = "write"
 	}
 	req := func(slot int) ovio.Request {
 		buf, off := mem[slot*bs:(slot+1)*bs], offset()
-		if write {
+		switch {
+		case !w.file:
+			return ovio.Nop()
+		case w.write:
 			return ovio.WriteAt(h, buf, off)
 		}
 		return ovio.ReadAt(h, buf, off)

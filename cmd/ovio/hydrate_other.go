@@ -16,7 +16,7 @@ with status 1.
 // be right, only on the wrong system. -h still prints the usage.
 func runHydrate(ctx context.Context, c *cli, args []string) error {
 	flags := c.newFlags("hydrate", hydrateUsage)
-	if err := parse(flags, "hydrate", args); err != nil {
+	if err := flags.parse(args); err != nil {
 		return err
 	}
 	return &failedError{"Windows only (Cloud Files API)"}

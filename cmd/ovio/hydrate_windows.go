@@ -31,7 +31,7 @@ func runHydrate(ctx context.Context, c *cli, args []string) error {
 	chunk := int64(64 << 20)
 	flags.Var(sizeFlag{&chunk}, "chunk", "how much of a file one CfHydratePlaceholder call asks for (progress moves by that much)")
 	engine := flags.String("engine", "", "ovio's engine: "+fmt.Sprint(engineNames()))
-	if err := parse(flags, "hydrate", args); err != nil {
+	if err := flags.parse(args); err != nil {
 		return err
 	}
 	if flags.NArg() == 0 {

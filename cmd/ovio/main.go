@@ -99,7 +99,7 @@ func usagef(cmd, format string, args ...any) error {
 }
 
 // failedError says that something failed after the rest was tried; each failure was already
-// reported on stderr. Exit status 1.
+// reported on stderr, and msg sums them up, if it is not empty. Exit status 1.
 type failedError struct{ msg string }
 
 func (e *failedError) Error() string { return e.msg }
@@ -174,38 +174,51 @@ func (c *cli) exit(cmd *command, err error) int {
 		fmt.Fprintf(c.stderr, "ovio %s: interrupted\n", cmd.name)
 		return exitInterrupted
 	case errors.As(err, &fe):
-		fmt.Fprintf(c.stderr, "ovio %s: %s\n", cmd.name, fe.msg)
+		if fe.msg != "" {
+			fmt.Fprintf(c.stderr, "ovio %s: %s\n", cmd.name, fe.msg)
+		}
 		return exitFailure
 	}
 	fmt.Fprintf(c.stderr, "ovio %s: %v\n", cmd.name, err)
 	return exitFailure
 }
 
+// flagSet is a command's flags, and its help.
+type flagSet struct {
+	*flag.FlagSet
+	cmd  string
+	help func()
+}
+
 // newFlags returns a flag set for the command name whose -h prints usage (the command's synopsis
-// and description) and the flags on stdout. Parse errors are the caller's to report.
-func (c *cli) newFlags(name, usage string) *flag.FlagSet {
+// and description) and the flags on stdout.
+func (c *cli) newFlags(name, usage string) *flagSet {
 	fs := flag.NewFlagSet("ovio "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	fs.Usage = func() {} // the flag package calls it on errors too: parse prints what is due
+	return &flagSet{FlagSet: fs, cmd: name, help: func() {
 		fmt.Fprint(c.stdout, usage)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			return
+		}
 		fmt.Fprintln(c.stdout, "\nFlags:")
 		fs.SetOutput(c.stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-	}
-	return fs
+	}}
 }
 
-// parse parses args with fs: -h prints the usage and gives errHelp; a bad flag gives a
-// usageError.
-func parse(fs *flag.FlagSet, cmd string, args []string) error {
+// parse parses args: -h prints the help and gives errHelp; a bad flag gives a usageError.
+func (fs *flagSet) parse(args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		fs.help()
 		return errHelp
 	}
 	if err != nil {
-		return usagef(cmd, "%v", err)
+		return usagef(fs.cmd, "%v", err)
 	}
 	return nil
 }
