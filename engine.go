@@ -2,6 +2,7 @@ package ovio
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -70,7 +71,7 @@ func Open(cfg *Config) (*Engine, error) {
 		c.MaxInFlight = defaultMaxInFlight
 	}
 	e := &Engine{}
-	e.ops.max = uint32(min(c.MaxInFlight, 1<<31))
+	e.ops.max = uint32(min(c.MaxInFlight, math.MaxInt32))
 	drv, err := openDriver(e, &c)
 	if err != nil {
 		return nil, err

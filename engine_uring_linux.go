@@ -312,13 +312,6 @@ type prepPanic struct{ v any }
 
 func (p *prepPanic) Error() string { return "prep function panicked" }
 
-func notSupported(what string) error { return &notSupportedError{what} }
-
-type notSupportedError struct{ what string }
-
-func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
-func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
-
 func (d *uringDriver) start1(o *op) {
 	gen := genOf(o.state.Load())
 	if !d.prepOrFail(o, gen) {
@@ -589,7 +582,7 @@ func (d *uringDriver) reap() {
 func (d *uringDriver) dispatch(c uring.CQE) {
 	idx, gen := uint32(c.UserData>>32), uint32(c.UserData)
 	if idx == udInternal {
-		if gen == udKick {
+		if gen == udKick && d.issuer != nil {
 			d.issuer.armed = false // the issuer's own: it re-arms
 		}
 		return // cancels (0, ENOENT, EALREADY), linked timeouts and wake-ups: nothing waits on them
