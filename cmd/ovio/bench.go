@@ -463,11 +463,9 @@ func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 		case <-ctx.Done():
 		}
 		// Interrupt the child, as Ctrl-C on a terminal already did, so that it reports what it
-		// measured; kill it if it has not finished in a few seconds.
-		if cmd.Process.Signal(os.Interrupt) != nil {
-			cmd.Process.Kill()
-			return
-		}
+		// measured; kill it if it has not finished in a few seconds. (Windows has no signal to
+		// send: there the console's Ctrl-C reaches the child too, or the timer kills it.)
+		cmd.Process.Signal(os.Interrupt)
 		t := time.NewTimer(5 * time.Second)
 		defer t.Stop()
 		select {
@@ -706,7 +704,11 @@ func (b *bencher) footer(notes []string) {
 	w := b.c.stdout
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "ovio/os: ovio's IOPS over os.File's in this run (above 1: ovio did more); CPU µs/op counts")
-	fmt.Fprintln(w, "every thread of the process, the kernel's io_uring workers included.")
+	if b.engine == "io_uring" {
+		fmt.Fprintln(w, "every thread of the process, the kernel's io_uring workers included.")
+	} else {
+		fmt.Fprintln(w, "every thread of the process.")
+	}
 	if !threadsKnown {
 		fmt.Fprintf(w, "threads: not counted on %s.\n", runtime.GOOS)
 	}

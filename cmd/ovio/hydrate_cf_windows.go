@@ -7,10 +7,10 @@ import (
 )
 
 // cfHydrate hydrates the range [off, off+length) of the placeholder h (length -1: to its end)
-// with CfHydratePlaceholder, awaited on e.
-//
-// It waits for the IOCP engine (issue 3), which brings ovio.CfHydratePlaceholder; until then it
-// reports that the call is not supported.
+// with CfHydratePlaceholder (CF_HYDRATE_FLAG_NONE), awaited on e: cancelling ctx cancels the call
+// with CancelIoEx. Where cldapi.dll is missing (before Windows 10 1709, under Wine) the error
+// matches ovio.ErrNotSupported.
 func cfHydrate(ctx context.Context, e *ovio.Engine, h ovio.Handle, off, length int64) error {
-	return &ovio.OpError{Op: "CfHydratePlaceholder", Err: ovio.ErrNotSupported}
+	_, err := e.Do(ctx, ovio.CfHydratePlaceholder(h, off, length, 0))
+	return err
 }

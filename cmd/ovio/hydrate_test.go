@@ -30,7 +30,7 @@ func TestHydrate(t *testing.T) {
 	case exitOK:
 		r.expect(t, exitOK, nil, nil) // not a placeholder: skipped
 	default:
-		r.expect(t, exitFailure, nil, []string{"ovio hydrate: CfHydratePlaceholder " + f + ": ", "not supported"})
+		r.expect(t, exitFailure, nil, []string{"ovio hydrate: no Cloud Files API on this system: ", "not supported"})
 	}
 	missing := filepath.Join(dir, "missing")
 	run(t, "hydrate", missing).expect(t, exitFailure, nil, []string{missing})

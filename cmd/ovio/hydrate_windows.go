@@ -105,7 +105,11 @@ func runHydrate(ctx context.Context, c *cli, args []string) error {
 				case errors.Is(err, ovio.ErrNotSupported):
 					// The same for every file: say it once and stop.
 					stopOnce.Do(func() {
-						h.fail(err)
+						var pe *fs.PathError
+						if errors.As(err, &pe) {
+							err = pe.Err
+						}
+						h.fail(fmt.Errorf("no Cloud Files API on this system: %w", err))
 						close(stop)
 					})
 				case ctx.Err() != nil:
