@@ -25,8 +25,8 @@ workload runs on os.File, then on ovio, each side in a fresh process of its own
 so that the OS threads and CPU time it reports are its own.
 
 With no flags it runs, in about 20 s: nop at depth 1, randread 4K at depth 1
-and 256, randwrite 4K at depth 16, 2s a side, on a 1 GiB temporary file in the
-page cache. -workload, -bs and -depth take comma-separated lists and run every
+and 256, randwrite 4K at depth 16, 1.5s a side, on a 1 GiB temporary file in
+the page cache. -workload, -bs and -depth take comma-separated lists and run every
 combination.
 
 Depth N is N goroutines, each with one op in flight, on both sides: os.File
@@ -57,9 +57,17 @@ Output: IOPS; MiB/s; latency per op at the 50th, 99th and 99.9th percentile,
 in µs; CPU µs per op (user and system time of every thread of the process, the
 kernel's io_uring workers included); the peak count of OS threads (Linux; "-"
 elsewhere); and ovio/os, ovio's IOPS over os.File's (above 1: ovio did more).
-With -levers, "vs base" is a lever's IOPS over the base ovio run's. -json
-prints one JSON object per phase instead. A progress line shows when stdout is
-a terminal. Ctrl-C stops the run and prints the phase cut short.
+With -levers, "vs base" is a lever's IOPS over the base ovio run's.
+
+Latency runs from an op's start to its return in the goroutine that made it.
+At depths above GOMAXPROCS that includes, for an ovio op that waited, the wait
+for its goroutine to run again, while a goroutine in an os.File read runs on
+and does its waiting between reads, outside the measure: compare IOPS and CPU
+there.
+
+-json prints one JSON object per phase instead of the table. A progress line
+shows when stdout is a terminal. Ctrl-C stops the run, prints the phase cut
+short, and removes the temporary file.
 `
 
 // benchOpts are ovio bench's flags.
@@ -105,8 +113,8 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.Var(listFlag{&o.workloads, &o.listSet}, "workload", "workloads, comma-separated: randread, randwrite, read, write, nop")
 	flags.Var(listFlag{&o.bss, &o.listSet}, "bs", "block sizes, comma-separated: 4k, 64K, 1M, ... (default 4k)")
 	flags.Var(listFlag{&o.depths, &o.listSet}, "depth", "ops in flight, comma-separated: goroutines with one op each, or with -batch one goroutine's futures (default 1)")
-	flags.DurationVar(&o.duration, "duration", 2*time.Second, "how long each side of each workload is measured")
-	flags.DurationVar(&o.warmup, "warmup", 250*time.Millisecond, "how long each side runs before it is measured")
+	flags.DurationVar(&o.duration, "duration", 1500*time.Millisecond, "how long each side of each workload is measured")
+	flags.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "how long each side runs before it is measured")
 	flags.BoolVar(&o.direct, "direct", false, "open the file with O_DIRECT, bypassing the page cache (Linux)")
 	flags.StringVar(&o.file, "file", "", "the file to run on, or a directory for the temporary file (default: a temporary file)")
 	flags.Var(sizeFlag{&o.size}, "size", "the size of the file created, or how much of an existing file to use")
@@ -241,6 +249,7 @@ type bencher struct {
 	size    int64  // how much of it
 	engine  string // the engine's kind, as opened
 	failed  int
+	start   time.Time
 	phaseNo int
 	phases  int
 }
@@ -255,6 +264,7 @@ type phase struct {
 func (b *bencher) run(ctx context.Context) error {
 	b.prog = newProgress(b.c.stdoutFile, b.c.stdout)
 	defer b.prog.clear()
+	b.start = time.Now()
 
 	// Open the engine once here, to fail early and to name it; the phases open their own.
 	e, err := openEngine(b.o.engine, b.o.issuer)
@@ -715,6 +725,7 @@ func (b *bencher) footer(notes []string) {
 	if b.o.levers {
 		fmt.Fprintln(w, "vs base: the lever's IOPS over the base ovio run's.")
 	}
+	fmt.Fprintf(w, "%d phases in %.1fs.\n", b.phaseNo, time.Since(b.start).Seconds())
 	for _, n := range notes {
 		fmt.Fprintln(w, "note:", n)
 	}
