@@ -561,7 +561,8 @@ func (b *bencher) prepareFile(ctx context.Context) (cleanup func(), desc string,
 			return nil, "", err
 		}
 		name = f.Name()
-		cleanup = func() { os.Remove(name) }
+		unregister := b.c.cleanupOnExit(func() { os.Remove(name) })
+		cleanup = func() { os.Remove(name); unregister() }
 		b.size = o.size
 		err = b.fill(ctx, f)
 		if cerr := f.Close(); err == nil {

@@ -227,46 +227,70 @@ func TestBenchFile(t *testing.T) {
 }
 
 // TestBenchInterrupt interrupts a long run, as Ctrl-C would: it stops soon, prints the phase cut
-// short, exits with status 130 and leaves no temporary file behind.
+// short, exits with status 130 and leaves no temporary file behind. Ctrl-C on a terminal reaches
+// the phase's process too ("group"), a kill(1) only ovio ("parent"); a second Ctrl-C ends ovio at
+// once, and still removes the file ("twice").
 func TestBenchInterrupt(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGINT to send on Windows")
 	}
 	t.Parallel()
-	tmp, env := tmpEnv(t)
-	cmd := ovioCmd(t, t.Context(), "", env, "bench", "-size", "4M", "-duration", "30s", "-workload", "randread", "-depth", "2")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	for _, how := range []string{"parent", "group", "twice"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			tmp, env := tmpEnv(t)
+			cmd := ovioCmd(t, t.Context(), "", env, "bench", "-size", "4M", "-duration", "30s", "-workload", "randread", "-depth", "2")
+			ownGroup(cmd)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait for the table's head, then let the first phase run a little.
+			sc := bufio.NewScanner(stdout)
+			var out strings.Builder
+			for sc.Scan() {
+				out.WriteString(sc.Text() + "\n")
+				if strings.HasPrefix(sc.Text(), "workload") {
+					break
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+			start := time.Now()
+			switch how {
+			case "parent":
+				cmd.Process.Signal(syscall.SIGINT)
+			case "group":
+				if err := interruptGroup(cmd); err != nil {
+					t.Fatal(err)
+				}
+			case "twice":
+				cmd.Process.Signal(syscall.SIGINT)
+				time.Sleep(20 * time.Millisecond)
+				cmd.Process.Signal(syscall.SIGINT)
+			}
+			for sc.Scan() {
+				out.WriteString(sc.Text() + "\n")
+			}
+			cmd.Wait()
+			r := result{stdout: out.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v to stop", d)
+			}
+			if how == "twice" {
+				// Whether the second came before the first was dealt with or not: 130, and no file.
+				r.expect(t, exitInterrupted, nil, nil)
+			} else {
+				r.expect(t, exitInterrupted, []string{"os.File", "(interrupted after"}, []string{"ovio bench: interrupted"})
+			}
+			if strings.Contains(r.stdout, "ovio/os:") {
+				t.Errorf("the run went on after the interrupt\n%v", r)
+			}
+			expectEmpty(t, tmp)
+		})
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait for the table's head, then let the first phase run a little.
-	sc := bufio.NewScanner(stdout)
-	var out strings.Builder
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "workload") {
-			break
-		}
-	}
-	time.Sleep(500 * time.Millisecond)
-	start := time.Now()
-	cmd.Process.Signal(syscall.SIGINT)
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-	}
-	cmd.Wait()
-	r := result{stdout: out.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v to stop", d)
-	}
-	r.expect(t, exitInterrupted, []string{"os.File", "(interrupted after"}, []string{"ovio bench: interrupted"})
-	if strings.Contains(r.stdout, "ovio/os:") {
-		t.Errorf("the run went on after the interrupt\n%v", r)
-	}
-	expectEmpty(t, tmp)
 }

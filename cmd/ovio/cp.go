@@ -412,6 +412,7 @@ func (cp *copier) copyFile(ctx context.Context, t cpTask, bufs *[][]byte) (err e
 		}
 		return err
 	}
+	unregister := cp.c.cleanupOnExit(func() { os.Remove(tmp) })
 	closed := false
 	defer func() {
 		if !closed {
@@ -420,6 +421,7 @@ func (cp *copier) copyFile(ctx context.Context, t cpTask, bufs *[][]byte) (err e
 		if err != nil {
 			os.Remove(tmp)
 		}
+		unregister()
 	}()
 	// Errors on the temporary file name the destination.
 	named := func(err error) error {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -45,7 +46,7 @@ Commands:
 
 Flags take one dash or two (-json, --json) and come before the arguments.
 Ctrl-C stops the work cleanly and prints what was done so far; a second one
-exits at once.
+exits at once, still removing the temporary files.
 
 Exit status: 0 on success; 1 if anything failed (the rest is still tried);
 2 for bad usage; 130 if interrupted.
@@ -84,6 +85,38 @@ type cli struct {
 	stdout, stderr io.Writer
 	stdoutFile     *os.File // for the terminal checks; nil in none
 	stderrFile     *os.File
+
+	mu       sync.Mutex
+	cleanups map[*cleanup]struct{}
+}
+
+// cleanup is a function registered to run if the process exits on a second Ctrl-C.
+type cleanup struct{ f func() }
+
+// cleanupOnExit registers f to run if a second Ctrl-C ends the process before the command's own
+// cleanup; the returned function unregisters it.
+func (c *cli) cleanupOnExit(f func()) (unregister func()) {
+	k := &cleanup{f}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cleanups == nil {
+		c.cleanups = map[*cleanup]struct{}{}
+	}
+	c.cleanups[k] = struct{}{}
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.cleanups, k)
+	}
+}
+
+func (c *cli) runCleanups() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.cleanups {
+		k.f()
+	}
+	c.cleanups = nil
 }
 
 // usageError is a bad command line: exit status 2. The command's usage follows the message.
@@ -146,13 +179,27 @@ func (c *cli) main(args []string) int {
 		return exitUsage
 	}
 
-	// The first SIGINT or SIGTERM cancels ctx; after that, the signals' default action is back,
-	// so that a second Ctrl-C ends the process at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first SIGINT or SIGTERM cancels ctx: the command stops its work, cleans up and
+	// reports. A second one exits at once, after removing the temporary files registered with
+	// cleanupOnExit.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	go func() {
-		<-ctx.Done()
-		stop()
+		<-sigs
+		cancel()
+		if cmd.hidden {
+			// A bench phase gets Ctrl-C twice, from the terminal and from its parent: it stops
+			// once, reports, and is killed by its parent if it does not.
+			for range sigs {
+			}
+		}
+		<-sigs
+		c.runCleanups()
+		fmt.Fprintf(c.stderr, "ovio %s: interrupted twice: exiting\n", cmd.name)
+		os.Exit(exitInterrupted)
 	}()
 	return c.exit(cmd, cmd.run(ctx, c, args[1:]))
 }
