@@ -46,12 +46,14 @@ is used as it is, up to -size, and write workloads need -overwrite. The page
 cache is warmed first, unless -direct (O_DIRECT with page-aligned buffers,
 Linux only). The temporary file is removed at the end, on Ctrl-C too.
 
-Levers (issue 8), chosen one by one with -issuer, -ring and -batch; -levers
-runs ovio's side once more with each flipped and prints its effect:
+ovio's side reads and writes through ovio.File, as a program would. Levers
+(issue 8), chosen one by one with -issuer, -ring and -batch; -levers runs
+ovio's side once more with each flipped and prints its effect:
   issuer  Config.SingleIssuer: one locked OS thread enters the ring (io_uring)
-  nowait  the non-blocking first attempt at the page cache, as ovio.File makes
-          it (-ring turns it off; never with -direct)
-  batch   one goroutine with N futures instead of N goroutines
+  ring    raw ovio.ReadAt/WriteAt requests on the file's handle instead of
+          ovio.File: none of File's bookkeeping, and none of the first attempt
+          at the page cache that File is to make (issue 8)
+  batch   one goroutine with N futures (raw requests) instead of N goroutines
 
 Output: IOPS; MiB/s; latency per op at the 50th, 99th and 99.9th percentile,
 in µs; CPU µs per op (user and system time of every thread of the process, the
@@ -122,7 +124,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.StringVar(&o.engine, "engine", "", "ovio's engine: "+strings.Join(engineNames(), ", ")+" (default: ovio's choice)")
 	flags.BoolVar(&o.json, "json", false, "print one JSON object per phase instead of the table")
 	flags.BoolVar(&o.issuer, "issuer", false, "lever: Config.SingleIssuer, one locked thread enters the ring (io_uring)")
-	flags.BoolVar(&o.ring, "ring", false, "lever: every read and write through the ring, no non-blocking first attempt")
+	flags.BoolVar(&o.ring, "ring", false, "lever: raw ovio.ReadAt/WriteAt requests on the handle instead of ovio.File")
 	flags.BoolVar(&o.batch, "batch", false, "lever: ovio keeps -depth ops in flight from one goroutine, with futures")
 	flags.BoolVar(&o.levers, "levers", false, "also run ovio with each lever flipped, and print each one's effect")
 	if err := flags.parse(args); err != nil {
@@ -163,9 +165,6 @@ func (o *benchOpts) plan() ([]benchItem, error) {
 	}
 	if o.issuer && (runtime.GOOS != "linux" || (o.engine != "" && o.engine != "io_uring")) {
 		return nil, usagef("bench", "-issuer: the io_uring engine's lever")
-	}
-	if o.ring && o.direct {
-		return nil, usagef("bench", "-ring with -direct: O_DIRECT reads and writes always go through the ring")
 	}
 	if !o.listSet {
 		plan := defaultPlan
@@ -399,8 +398,8 @@ func ovioLabel(s phaseSpec, base bool) string {
 	if s.Issuer {
 		l += " +issuer"
 	}
-	if s.Ring && nowaitAvailable && !s.Direct && workloads[s.Workload].file {
-		l += " -nowait"
+	if s.Ring && !s.Batch && workloads[s.Workload].file && runtime.GOOS != "windows" {
+		l += " +ring"
 	}
 	if s.Batch {
 		l += " +batch"
@@ -426,16 +425,14 @@ var levers = []lever{
 		s.Issuer = !s.Issuer
 		return ""
 	}},
-	{"nowait", func(s *phaseSpec, b *bencher) string {
+	{"ring", func(s *phaseSpec, b *bencher) string {
 		switch {
 		case !workloads[s.Workload].file:
 			return "for reads and writes only"
-		case s.Direct:
-			return "never with O_DIRECT, where it would block the thread on the device"
 		case s.Batch:
-			return "batch mode sends every op through the ring"
-		case !nowaitAvailable:
-			return "needs ovio.File (issue 5), not built here yet"
+			return "batch mode makes raw requests already"
+		case runtime.GOOS == "windows":
+			return "ovio.File is not wired to the IOCP engine yet: raw requests already"
 		}
 		s.Ring = !s.Ring
 		return ""

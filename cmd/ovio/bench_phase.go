@@ -37,7 +37,7 @@ type phaseSpec struct {
 	Direct   bool          `json:"direct"`
 	Engine   string        `json:"engine"` // Config.Kind; "" for ovio's choice
 	Issuer   bool          `json:"issuer"` // Config.SingleIssuer
-	Ring     bool          `json:"ring"`   // every read and write through the ring
+	Ring     bool          `json:"ring"`   // raw requests, not ovio.File
 	Batch    bool          `json:"batch"`  // one goroutine keeps Depth ops in flight
 }
 
@@ -52,7 +52,7 @@ type phaseResult struct {
 	Mode       string  `json:"mode"` // "goroutines": depth goroutines, one op each; "batch": one goroutine
 	Direct     bool    `json:"direct"`
 	Issuer     bool    `json:"issuer"` // ovio: Config.SingleIssuer
-	Nowait     bool    `json:"nowait"` // ovio: reads and writes try the page cache before the ring
+	API        string  `json:"api"`    // what the reads and writes go through: os.File, ovio.File, requests
 	Seconds    float64 `json:"seconds"`
 	Ops        uint64  `json:"ops"`
 	IOPS       float64 `json:"iops"`
@@ -166,7 +166,7 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 	}
 	switch spec.Side {
 	case "os":
-		res.Engine = "os.File"
+		res.Engine, res.API = "os.File", "os.File"
 		if spec.Batch {
 			return nil, errors.New("batch mode is ovio's only")
 		}
@@ -205,7 +205,7 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 			return nil, err
 		}
 		defer file.Close()
-		res.Nowait = nowaitAvailable && !spec.Ring && !spec.Batch && !spec.Direct
+		res.API = fileAPI(fileOpts{ring: spec.Ring || spec.Batch})
 		if w.write {
 			op = func(buf []byte, off int64) error { _, err := file.WriteAt(ctx, buf, off); return err }
 		} else {

@@ -141,13 +141,13 @@ func TestBenchLevers(t *testing.T) {
 	if runtime.GOOS == "linux" && levers["issuer"] != 1 {
 		t.Errorf("issuer lever ran %d times, want 1\n%v", levers["issuer"], r)
 	}
-	if nowaitAvailable && levers["nowait"] != 1 {
-		t.Errorf("nowait lever ran %d times, want 1\n%v", levers["nowait"], r)
+	if runtime.GOOS != "windows" && levers["ring"] != 1 {
+		t.Errorf("ring lever ran %d times, want 1\n%v", levers["ring"], r)
 	}
 
 	// The table says what each lever is, and why one did not run.
 	r = run(t, benchArgs("-workload", "nop", "-levers")...)
-	r.expect(t, exitOK, []string{"vs base", "ovio +batch", "lever nowait: for reads and writes only"}, nil)
+	r.expect(t, exitOK, []string{"vs base", "ovio +batch", "lever ring: for reads and writes only"}, nil)
 }
 
 func TestBenchBatchIssuer(t *testing.T) {
@@ -185,12 +185,11 @@ func TestBenchDirect(t *testing.T) {
 	r := run(t, benchArgs("-direct", "-file", dir, "-workload", "randread,randwrite", "-depth", "4", "-json")...)
 	r.expect(t, exitOK, nil, nil)
 	for _, p := range phases(t, r.stdout) {
-		if p["direct"] != true || p["nowait"] == true {
-			t.Errorf("phase not O_DIRECT, or trying the page cache: %v", p)
+		if p["direct"] != true || (p["side"] == "ovio" && p["api"] != "ovio.File") {
+			t.Errorf("phase not O_DIRECT through ovio.File: %v", p)
 		}
 	}
 	expectEmpty(t, dir)
-	run(t, benchArgs("-direct", "-ring")...).expect(t, exitUsage, nil, []string{"-ring with -direct"})
 	run(t, benchArgs("-direct", "-bs", "1000")...).expect(t, exitUsage, nil, []string{"multiple of 512"})
 }
 

@@ -57,7 +57,6 @@ type cpOpts struct {
 	jobs      int
 	limit     int64
 	engine    string
-	ring      bool
 	verbose   bool
 }
 
@@ -71,7 +70,6 @@ func runCp(ctx context.Context, c *cli, args []string) error {
 	flags.IntVar(&o.jobs, "j", 4, "files copied at once")
 	flags.Var(sizeFlag{&o.limit}, "limit", "at most this many bytes per second, e.g. 50M (default: no limit)")
 	flags.StringVar(&o.engine, "engine", "", "ovio's engine: "+strings.Join(engineNames(), ", ")+" (default: ovio's choice)")
-	flags.BoolVar(&o.ring, "ring", false, "every read and write through the engine's queue: no non-blocking first attempt")
 	flags.BoolVar(&o.verbose, "v", false, "print each file as it is copied")
 	if err := flags.parse(args); err != nil {
 		return err
@@ -388,7 +386,7 @@ func (cp *copier) copyLink(t cpTask) error {
 // written to a temporary file that is renamed to t.dst once complete, and removed otherwise.
 // bufs are the job's buffers, grown as needed.
 func (cp *copier) copyFile(ctx context.Context, t cpTask, bufs *[][]byte) (err error) {
-	opts := fileOpts{ring: cp.o.ring}
+	var opts fileOpts
 	in, err := openFile(cp.e, t.src, os.O_RDONLY, 0, opts)
 	if err != nil {
 		return err

@@ -14,8 +14,7 @@ import (
 // returns an error, io.EOF at the end of the file), with a context that cancels the ops in flight.
 // Errors are *fs.PathError values naming the file.
 //
-// openFile gives the implementation: the descriptor of an *os.File with ovio requests (rawFile)
-// today, and ovio.File once it exists (issue 5).
+// openFile gives one: an *ovio.File, or with fileOpts.ring raw requests on a file's handle.
 type ioFile interface {
 	ReadAt(ctx context.Context, p []byte, off int64) (int, error)
 	WriteAt(ctx context.Context, p []byte, off int64) (int, error)
@@ -28,17 +27,14 @@ type ioFile interface {
 
 // fileOpts says how openFile opens a file.
 type fileOpts struct {
-	// ring sends every read and write through the engine's queue: no non-blocking first attempt
-	// at the page cache, which ovio.File makes for descriptors not opened O_DIRECT.
+	// ring makes every read and write a raw ovio.ReadAt or ovio.WriteAt request on the file's
+	// handle, straight to the engine's queue: none of ovio.File's bookkeeping, nor the first
+	// attempt at the page cache that File is to make for descriptors not opened O_DIRECT.
 	ring bool
 }
 
-// nowaitAvailable reports whether openFile can give a file that tries the page cache first
-// (ovio.File does; raw requests never do).
-const nowaitAvailable = false
-
-// rawFile is a file opened by the os package whose reads and writes are ovio requests on its
-// handle, each sent through the engine's queue.
+// rawFile is a file whose reads and writes are raw ovio requests on its handle, each sent
+// through the engine's queue.
 type rawFile struct {
 	e    *ovio.Engine
 	h    ovio.Handle
