@@ -287,7 +287,7 @@ func TestFileConcurrentClose(t *testing.T) {
 func TestFileEngineClosed(t *testing.T) {
 	for _, kind := range engineKinds(t) {
 		t.Run(kind, func(t *testing.T) {
-			e, err := ovio.Open(&ovio.Config{Kind: kind})
+			e, err := ovio.Open(configFor(kind))
 			if err != nil {
 				t.Fatal(err)
 			}
