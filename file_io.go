@@ -105,13 +105,13 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (n int, err error) {
 // read is one read at the File's offset, or the kernel's; its lock is held.
 func (f *File) read(ctx context.Context, p []byte) (n int, err error) {
 	if f.positional() {
-		n, err = f.e.Do(ctx, ReadAt(f.h, p, f.pos))
+		n, err = f.e.Do(ctx, f.readAtReq(p, f.pos))
 		if err == nil {
 			f.pos += int64(n)
 		}
 		return n, err
 	}
-	return f.e.Do(ctx, Read(f.h, p))
+	return f.e.Do(ctx, f.readReq(p))
 }
 
 // ReadAt reads len(p) bytes from the file at offset off, as (*os.File).ReadAt does: it keeps
@@ -141,7 +141,7 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, ReadAt(f.h, p, off))
+		m, e := f.e.Do(octx, f.readAtReq(p, off))
 		if e != nil && !isEOF(e) {
 			err = f.wrapErr("read", ctx, e)
 			break
@@ -189,10 +189,10 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 		var m int
 		var e error
 		if f.positional() {
-			m, e = f.e.Do(octx, WriteAt(f.h, p[n:], f.pos))
+			m, e = f.e.Do(octx, f.writeAtReq(p[n:], f.pos))
 			f.pos += int64(m)
 		} else {
-			m, e = f.e.Do(octx, Write(f.h, p[n:]))
+			m, e = f.e.Do(octx, f.writeReq(p[n:]))
 		}
 		n += m
 		if e != nil {
@@ -244,7 +244,7 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, 
 	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, WriteAt(f.h, p, off))
+		m, e := f.e.Do(octx, f.writeAtReq(p, off))
 		n += m
 		if e != nil {
 			err = f.wrapErr("write", ctx, e)
