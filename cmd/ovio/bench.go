@@ -51,8 +51,9 @@ ovio's side reads and writes through ovio.File, as a program would. Levers
 ovio's side once more with each flipped and prints its effect:
   issuer  Config.SingleIssuer: one locked OS thread enters the ring (io_uring)
   ring    raw ovio.ReadAt/WriteAt requests on the file's handle instead of
-          ovio.File: none of File's bookkeeping, and none of the first attempt
-          at the page cache that File is to make (issue 8)
+          ovio.File: every op through the engine's queue, without File's
+          non-blocking first attempt at the page cache (preadv2/pwritev2 with
+          RWF_NOWAIT, which File makes unless O_DIRECT) nor its bookkeeping
   batch   one goroutine with N futures (raw requests) instead of N goroutines
 
 Output: IOPS; MiB/s; latency per op at the 50th, 99th and 99.9th percentile,

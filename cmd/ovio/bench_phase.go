@@ -53,6 +53,7 @@ type phaseResult struct {
 	Direct     bool    `json:"direct"`
 	Issuer     bool    `json:"issuer"` // ovio: Config.SingleIssuer
 	API        string  `json:"api"`    // what the reads and writes go through: os.File, ovio.File, requests
+	Nowait     bool    `json:"nowait"` // ovio.File tried the page cache first (Linux, not O_DIRECT)
 	Seconds    float64 `json:"seconds"`
 	Ops        uint64  `json:"ops"`
 	IOPS       float64 `json:"iops"`
@@ -206,6 +207,7 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 		}
 		defer file.Close()
 		res.API = fileAPI(fileOpts{ring: spec.Ring || spec.Batch})
+		res.Nowait = res.API == "ovio.File" && runtime.GOOS == "linux" && !spec.Direct
 		if w.write {
 			op = func(buf []byte, off int64) error { _, err := file.WriteAt(ctx, buf, off); return err }
 		} else {

@@ -29,7 +29,7 @@ type ioFile interface {
 type fileOpts struct {
 	// ring makes every read and write a raw ovio.ReadAt or ovio.WriteAt request on the file's
 	// handle, straight to the engine's queue: none of ovio.File's bookkeeping, nor the first
-	// attempt at the page cache that File is to make for descriptors not opened O_DIRECT.
+	// attempt at the page cache that File makes for descriptors not opened O_DIRECT.
 	ring bool
 }
 
