@@ -34,6 +34,11 @@ type Config struct {
 	// MaxInFlight bounds the ops in flight at once; an op started beyond it waits for one to
 	// complete. The default is 65536.
 	MaxInFlight int
+
+	// Workers bounds the goroutines of the blocking engine, each of which holds an OS thread while
+	// it is in a system call: at most this many ops are in system calls at once, and the others
+	// wait in a queue. The default is max(4, 4*GOMAXPROCS). Other engines ignore it.
+	Workers int
 }
 
 const (
@@ -47,8 +52,8 @@ func Open(cfg *Config) (*Engine, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	if c.Entries < 0 || c.MaxInFlight < 0 {
-		return nil, argError("ovio: negative Config.Entries or Config.MaxInFlight")
+	if c.Entries < 0 || c.MaxInFlight < 0 || c.Workers < 0 {
+		return nil, argError("ovio: negative Config.Entries, Config.MaxInFlight or Config.Workers")
 	}
 	if c.Entries == 0 {
 		c.Entries = defaultEntries

@@ -5,6 +5,8 @@ func openDriver(e *Engine, cfg *Config) (driver, error) {
 	switch cfg.Kind {
 	case "", "io_uring":
 		return openUring(e, cfg)
+	case "blocking":
+		return openBlocking(e, cfg), nil
 	}
 	return nil, &OpError{Op: "open", Err: argError("unknown engine kind " + cfg.Kind)}
 }

@@ -3,4 +3,4 @@ package ovio_test
 import "testing"
 
 // engineKinds lists the engines the conformance suite runs against on this platform.
-func engineKinds(t *testing.T) []string { return []string{"io_uring"} }
+func engineKinds(t *testing.T) []string { return []string{"io_uring", "blocking"} }

@@ -1,0 +1,48 @@
+//go:build unix && !linux
+
+package ovio
+
+// The blocking engine's system calls on the Unixes other than Linux.
+
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// execSys runs the ops only some platforms have: none here.
+func execSys(o *op) (int, error) {
+	return 0, notSupported(opNames[o.req.code] + " on the blocking engine")
+}
+
+// streamSys reads or writes at the current position: poll first, where a cancel can reach the
+// wait, then the plain call.
+func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
+	return w.pollStream(o, write, bufs)
+}
+
+// newWakeFD returns a pipe, nonblocking at both ends: a write makes the read end readable until
+// a read drains it.
+func newWakeFD() (wakeFD, error) {
+	var p [2]int
+	syscall.ForkLock.RLock()
+	err := unix.Pipe(p[:])
+	if err == nil {
+		unix.CloseOnExec(p[0])
+		unix.CloseOnExec(p[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return noWakeFD, err
+	}
+	unix.SetNonblock(p[0], true)
+	unix.SetNonblock(p[1], true)
+	return wakeFD{p[0], p[1]}, nil
+}
+
+func notSupported(what string) error { return &notSupportedError{what} }
+
+type notSupportedError struct{ what string }
+
+func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
+func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
