@@ -2,6 +2,7 @@ package ovio
 
 import (
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -14,6 +15,7 @@ type Engine struct {
 	drv       driver
 	ops       opTable
 	isDefault bool
+	fallback  *EngineError // why drv is not the platform's preferred engine; see Fallback
 
 	ignored atomic.Uint64 // completions that named no op in flight
 
@@ -23,8 +25,11 @@ type Engine struct {
 
 // Config says how to open an Engine. The zero Config, like a nil one, picks the defaults.
 type Config struct {
-	// Kind chooses the engine: "io_uring", "iocp" or "blocking". Empty means the best one this
-	// system offers.
+	// Kind chooses the engine: "io_uring", "iocp" or "blocking". An engine chosen by name is
+	// never replaced by another: Open fails, with an *EngineError, if it cannot run here. Empty
+	// means the engine the environment variable OVIO_ENGINE names, if it is set, else the best
+	// one this system offers: io_uring on Linux, unless it is missing or forbidden (then
+	// "blocking", and Engine.Fallback says why), IOCP on Windows, "blocking" elsewhere.
 	Kind string
 
 	// Entries is the size of the io_uring submission queue: how many ops one system call can
@@ -55,6 +60,11 @@ func Open(cfg *Config) (*Engine, error) {
 	if c.Entries < 0 || c.MaxInFlight < 0 || c.Workers < 0 {
 		return nil, argError("ovio: negative Config.Entries, Config.MaxInFlight or Config.Workers")
 	}
+	kind, from, err := chooseKind(c.Kind, os.Getenv(EnvEngine))
+	if err != nil {
+		return nil, err
+	}
+	c.Kind = kind
 	if c.Entries == 0 {
 		c.Entries = defaultEntries
 	}
@@ -68,6 +78,9 @@ func Open(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e.drv = drv
+	if kind != "" {
+		e.asked(kind, from)
+	}
 	return e, nil
 }
 
