@@ -99,8 +99,9 @@ func (l *opList) pop() *op {
 
 type blockingDriver struct {
 	e       *Engine
-	max     int         // workers at most
-	closing atomic.Bool // set under mu; read without it by the inline paths
+	max     int           // workers at most
+	idleFor time.Duration // how long a worker waits for an op before it exits: blockingIdle
+	closing atomic.Bool   // set under mu; read without it by the inline paths
 
 	mu      sync.Mutex
 	queue   opList
@@ -116,7 +117,7 @@ func openBlocking(e *Engine, cfg *Config) *blockingDriver {
 	if n == 0 {
 		n = defaultWorkers()
 	}
-	return &blockingDriver{e: e, max: n}
+	return &blockingDriver{e: e, max: n, idleFor: blockingIdle}
 }
 
 func (d *blockingDriver) kind() string { return "blocking" }
@@ -358,7 +359,7 @@ func (w *worker) run() {
 }
 
 // idleWait waits for the queue to have an op. It reports false when the worker must exit, after
-// taking it out of the pool: the engine is closing, or the worker waited blockingIdle in vain.
+// taking it out of the pool: the engine is closing, or the worker waited d.idleFor in vain.
 func (w *worker) idleWait() bool {
 	d := w.d
 	d.mu.Lock()
@@ -373,9 +374,9 @@ func (w *worker) idleWait() bool {
 	d.idle = append(d.idle, w)
 	d.mu.Unlock()
 	if w.timer == nil {
-		w.timer = time.NewTimer(blockingIdle)
+		w.timer = time.NewTimer(d.idleFor)
 	} else {
-		w.timer.Reset(blockingIdle)
+		w.timer.Reset(d.idleFor)
 	}
 	select {
 	case <-w.wake:
