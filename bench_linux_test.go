@@ -55,13 +55,28 @@ func rawNop(b *testing.B, batch int) {
 
 func BenchmarkNop(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 1) })
-	b.Run("ovio", func(b *testing.B) {
-		e := openEngine(b, "", nil)
+	for _, kind := range []string{"ovio", "blocking"} {
+		b.Run(kind, func(b *testing.B) {
+			e := openEngine(b, strings.TrimPrefix(kind, "ovio"), nil)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Do(ctx, ovio.Nop()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	// A Timeout of 0 is the blocking engine's shortest round trip through another goroutine (a
+	// timer's); a Nop completes inline there.
+	b.Run("blocking/timeout0", func(b *testing.B) {
+		e := openEngine(b, "blocking", nil)
 		ctx := context.Background()
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if _, err := e.Do(ctx, ovio.Nop()); err != nil {
+			if _, err := e.Do(ctx, ovio.Timeout(0)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -164,12 +179,14 @@ func sampleThreads(b *testing.B) func() {
 }
 
 // BenchmarkReadAt4K reads 4 KiB at random aligned offsets of a page-cached file, from one and
-// from 256 goroutines, with ovio and with os.File.ReadAt.
+// from 256 goroutines, with ovio's default engine, with its blocking engine and with
+// os.File.ReadAt.
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
 	type reader func(buf []byte, off int64) error
 	e := openEngine(b, "", nil)
+	blocking := openEngine(b, "blocking", nil)
 	ctx := context.Background()
 	readers := []struct {
 		name string
@@ -178,6 +195,10 @@ func BenchmarkReadAt4K(b *testing.B) {
 		{"os", func(buf []byte, off int64) error { _, err := f.ReadAt(buf, off); return err }},
 		{"ovio", func(buf []byte, off int64) error {
 			_, err := e.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
+			return err
+		}},
+		{"blocking", func(buf []byte, off int64) error {
+			_, err := blocking.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
 			return err
 		}},
 	}

@@ -15,7 +15,15 @@
 //     hand-off; ops that wait are reaped by one goroutine per engine. See engine_uring_linux.go.
 //   - "iocp" on Windows: one I/O completion port per engine.
 //   - "blocking" everywhere else, and where io_uring is missing or forbidden: a bounded pool of
-//     goroutines making ordinary system calls, with the same API and the same lifecycle.
+//     goroutines making ordinary system calls, with the same API, the same lifecycle and the same
+//     errors. Each worker in a system call holds an OS thread; Config.Workers bounds them.
+//
+// Open with an empty Config.Kind takes the engine the environment variable OVIO_ENGINE names, if
+// it is set, and otherwise the best one: on Linux io_uring when it sets up and has what ovio
+// needs, else the blocking engine. Engine.Fallback then says why, as an *EngineError whose Reason
+// tells a kernel without io_uring from one that forbids it (seccomp, the sysctl
+// kernel.io_uring_disabled, a security module), one too old, and one short of resources. An
+// engine asked for by name is never replaced by another.
 //
 // # Requests and ops
 //
@@ -33,6 +41,12 @@
 // completed before the cancel took effect returns its result; a cancelled one returns an *OpError
 // that wraps the native code (syscall.ECANCELED, windows.ERROR_OPERATION_ABORTED) and for which
 // errors.Is(err, context.Canceled) or errors.Is(err, context.DeadlineExceeded) holds.
+//
+// The blocking engine cancels what it can reach: an op still waiting for a worker never runs (its
+// ECANCELED is synthesised, so that errors read the same), a read or write waiting for a pipe, a
+// socket or a terminal to be ready ends at once, and a Timeout stops; an op already inside any
+// other system call (a read of a regular file, fsync, openat of a FIFO) finishes, and reports its
+// result as an op that completed before its cancel does. Close waits for it.
 //
 // # Memory
 //
