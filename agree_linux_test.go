@@ -235,6 +235,13 @@ var agreeCases = []agreeCase{
 		n, err := f.Result()
 		return n, "", err
 	}},
+	{"ReadNothingFromEmptyPipe", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
+		unix.Read(fx.pipeR, make([]byte, 64))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		n, err := e.Do(ctx, ovio.Readv(fx.pipeR, [][]byte{nil, {}}, 0))
+		return n, "", err
+	}},
 	{"Batch", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
 		b := make([]byte, 4)
 		// The ops of a batch run in no particular order: none reads what another writes.

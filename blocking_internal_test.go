@@ -4,8 +4,10 @@ package ovio
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -56,6 +58,97 @@ func TestBlockingIdleWorkersExit(t *testing.T) {
 				t.Fatalf("round %d: %d workers still there long after their idle timeout", round, workers())
 			}
 			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// TestBlockingPollPath runs pending reads and writes through the path the other Unixes take
+// (poll, then the plain call), which Linux skips for RWF_NOWAIT: data, cancels, full pipes,
+// empty reads, both descriptor modes.
+func TestBlockingPollPath(t *testing.T) {
+	e, err := Open(&Config{Kind: "blocking", Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.drv.(*blockingDriver).pollOnly = true
+	for _, nonblocking := range []bool{false, true} {
+		var p [2]int
+		if err := syscall.Pipe(p[:]); err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Close(p[0])
+		defer syscall.Close(p[1])
+		syscall.SetNonblock(p[0], nonblocking)
+		syscall.SetNonblock(p[1], nonblocking)
+		ctx := context.Background()
+
+		// A pending read gets the data that comes.
+		buf := make([]byte, 8)
+		f := e.Start(ctx, Read(p[0], buf))
+		time.Sleep(5 * time.Millisecond)
+		syscall.Write(p[1], []byte("data"))
+		if n, err := f.Result(); n != 4 || err != nil || string(buf[:4]) != "data" {
+			t.Fatalf("pending read: %d, %v", n, err)
+		}
+		// A cancel ends it with nothing read.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		n, err := e.Do(cctx, Read(p[0], buf))
+		cancel()
+		if !errors.Is(err, syscall.ECANCELED) || !errors.Is(err, context.DeadlineExceeded) || n != 0 {
+			t.Fatalf("cancelled pending read: %d, %v", n, err)
+		}
+		// Moving nothing does not wait.
+		if n, err := e.Do(ctx, Readv(p[0], [][]byte{nil}, 0)); n != 0 || err != nil {
+			t.Fatalf("empty read of an empty pipe: %d, %v", n, err)
+		}
+		// Many readers of one pipe, fed less than they ask: the fed ones complete, the others
+		// are cancelled, none is stuck.
+		var futs []*Op
+		for i := 0; i < 8; i++ {
+			futs = append(futs, e.Start(ctx, Read(p[0], make([]byte, 1))))
+		}
+		time.Sleep(5 * time.Millisecond)
+		syscall.Write(p[1], []byte("xyz"))
+		time.Sleep(5 * time.Millisecond)
+		for _, f := range futs {
+			f.Cancel()
+		}
+		if !nonblocking {
+			// In blocking mode a reader that lost the race for the data blocks in read(2), out
+			// of a cancel's reach, until more comes: the reason Linux reads with RWF_NOWAIT.
+			syscall.Write(p[1], make([]byte, len(futs)))
+		}
+		got := 0
+		for _, f := range futs {
+			n, err := f.Result()
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatal(err)
+			}
+			got += n
+		}
+		if !nonblocking {
+			syscall.SetNonblock(p[0], true)
+			var drain [64]byte
+			syscall.Read(p[0], drain[:])
+			continue
+		}
+		if got != 3 {
+			t.Fatalf("the readers got %d bytes of 3", got)
+		}
+		// A write to a full pipe waits, and a cancel ends it.
+		syscall.SetNonblock(p[1], true)
+		for {
+			if _, err := syscall.Write(p[1], make([]byte, 4096)); err != nil {
+				break
+			}
+		}
+		syscall.SetNonblock(p[1], nonblocking)
+		cctx, cancel = context.WithTimeout(ctx, 5*time.Millisecond)
+		_, err = e.Do(cctx, Write(p[1], []byte("more")))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("write to a full pipe: %v", err)
 		}
 	}
 }

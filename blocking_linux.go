@@ -31,6 +31,9 @@ func execSys(o *op) (n int, err error) {
 // waits in poll only when the descriptor is not ready. A file that cannot say "not ready" that
 // way (EOPNOTSUPP: a terminal, procfs) is polled first.
 func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
+	if w.d.pollOnly {
+		return w.pollStream(o, write, bufs)
+	}
 	fd := o.req.h
 	for {
 		var n int

@@ -101,7 +101,10 @@ type blockingDriver struct {
 	e       *Engine
 	max     int           // workers at most
 	idleFor time.Duration // how long a worker waits for an op before it exits: blockingIdle
-	closing atomic.Bool   // set under mu; read without it by the inline paths
+	// pollOnly makes streams take the portable path (poll, then the plain call) where the
+	// platform has a better one, so that tests on Linux cover the other Unixes' path.
+	pollOnly bool
+	closing  atomic.Bool // set under mu; read without it by the inline paths
 
 	mu      sync.Mutex
 	queue   opList
@@ -492,9 +495,16 @@ func (w *worker) stream(o *op, write bool, bufs [][]byte) (int64, error) {
 // blocking mode, that other reader can leave the call blocked beyond a cancel's reach: it ends
 // when data comes.
 func (w *worker) pollStream(o *op, write bool, bufs [][]byte) (int, error) {
+	empty := true
+	for _, b := range bufs {
+		empty = empty && len(b) == 0
+	}
 	for {
-		if err := w.waitFD(o, o.req.h, write); err != nil {
-			return 0, err
+		// Moving no bytes does not wait, ready or not.
+		if !empty {
+			if err := w.waitFD(o, o.req.h, write); err != nil {
+				return 0, err
+			}
 		}
 		var n int
 		var err error
@@ -547,7 +557,9 @@ func (w *worker) waitFD(o *op, fd int, write bool) error {
 			w.fd.drain()
 		}
 		if fds[0].Revents != 0 {
-			return nil // ready, or POLLHUP, POLLERR, POLLNVAL: the call will say which
+			// Ready, or POLLHUP, POLLERR, POLLNVAL: the call will say which. (macOS answers
+			// POLLNVAL for some devices it cannot poll: their call then blocks as it would.)
+			return nil
 		}
 	}
 }
