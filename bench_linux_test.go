@@ -12,12 +12,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ovio/ovio"
 	"github.com/ovio/ovio/internal/uring"
+	"golang.org/x/sys/unix"
 )
 
 // rawNop submits n NOPs per io_uring_enter, reaps them, and repeats: the kernel's cost with
@@ -55,9 +57,9 @@ func rawNop(b *testing.B, batch int) {
 
 func BenchmarkNop(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 1) })
-	for _, kind := range []string{"ovio", "blocking"} {
-		b.Run(kind, func(b *testing.B) {
-			e := openEngine(b, strings.TrimPrefix(kind, "ovio"), nil)
+	for _, kind := range []string{"io_uring", "io_uring+issuer", "blocking"} {
+		b.Run(benchName(kind), func(b *testing.B) {
+			e := openEngine(b, kind, nil)
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -68,8 +70,8 @@ func BenchmarkNop(b *testing.B) {
 			}
 		})
 	}
-	// A Timeout of 0 is the blocking engine's shortest round trip through another goroutine (a
-	// timer's); a Nop completes inline there.
+	// A Nop completes inline on the blocking engine; a Timeout of 0 is its shortest round trip
+	// through another goroutine (a timer's).
 	b.Run("blocking/timeout0", func(b *testing.B) {
 		e := openEngine(b, "blocking", nil)
 		ctx := context.Background()
@@ -83,10 +85,21 @@ func BenchmarkNop(b *testing.B) {
 	})
 }
 
+// benchName names an engine kind in a benchmark: "ovio" for the default io_uring engine.
+func benchName(kind string) string {
+	switch kind {
+	case "io_uring":
+		return "ovio"
+	case "io_uring+issuer":
+		return "ovio-issuer"
+	}
+	return kind
+}
+
 func BenchmarkNopBatch64(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 64) })
 	b.Run("ovio", func(b *testing.B) {
-		e := openEngine(b, "", nil)
+		e := openEngine(b, "io_uring", nil)
 		ctx := context.Background()
 		reqs := make([]ovio.Request, 64)
 		for i := range reqs {
@@ -127,6 +140,10 @@ func benchFile(b *testing.B) (*os.File, int64) {
 		if _, err := f.WriteAt(chunk[:min(int64(len(chunk)), size-off)], off); err != nil {
 			b.Fatal(err)
 		}
+	}
+	// Written pages stay dirty, and out of reach of FADV_DONTNEED, until written back.
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
 	}
 	// Read it all back so that every page is cached.
 	for off := int64(0); off < size; off += int64(len(chunk)) {
@@ -179,8 +196,9 @@ func sampleThreads(b *testing.B) func() {
 }
 
 // BenchmarkReadAt4K reads 4 KiB at random aligned offsets of a page-cached file, from one and
-// from 256 goroutines, with ovio's default engine, with its blocking engine and with
-// os.File.ReadAt.
+// from 256 goroutines, with os.File.ReadAt, with ovio as File reads (the page cache first, the
+// ring for what would block), with every read through the ring, and with the blocking engine
+// (every read through a worker).
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
@@ -193,7 +211,11 @@ func BenchmarkReadAt4K(b *testing.B) {
 		read reader
 	}{
 		{"os", func(buf []byte, off int64) error { _, err := f.ReadAt(buf, off); return err }},
-		{"ovio", func(buf []byte, off int64) error {
+		{"ovio", func(buf []byte, off int64) error { // as File reads: the page cache first
+			_, err := e.Do(ctx, ovio.ReadAtNowait(ovio.Handle(f.Fd()), buf, off))
+			return err
+		}},
+		{"ring", func(buf []byte, off int64) error { // every read through the ring
 			_, err := e.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
 			return err
 		}},
@@ -233,6 +255,152 @@ func BenchmarkReadAt4K(b *testing.B) {
 						}
 					}
 				})
+			})
+		}
+	}
+}
+
+// BenchmarkColdRead starts many goroutines at once, each reading 4 KiB at a random offset of a
+// file just evicted from the page cache, so that every read waits for the device. os.File spends
+// an OS thread per waiting goroutine; ovio spends none. Each iteration is one such wave; the
+// "threads" metric is the peak count. os.File runs a smaller wave: at ovio's size it would reach
+// the runtime's limit of 10 000 threads.
+func BenchmarkColdRead(b *testing.B) {
+	f, size := benchFile(b)
+	fd := ovio.Handle(f.Fd())
+	pages := size / 4096
+	e := openEngine(b, "", nil)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		wave int
+		read func(buf []byte, off int64) error
+	}{
+		{"os/g1000", 1000, func(buf []byte, off int64) error { _, err := f.ReadAt(buf, off); return err }},
+		{"ovio/g1000", 1000, func(buf []byte, off int64) error {
+			_, err := e.Do(ctx, ovio.ReadAtNowait(fd, buf, off))
+			return err
+		}},
+		{"ovio/g10000", 10000, func(buf []byte, off int64) error {
+			_, err := e.Do(ctx, ovio.ReadAtNowait(fd, buf, off))
+			return err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			report := sampleThreads(b)
+			defer report()
+			bufs := make([][]byte, c.wave)
+			for i := range bufs {
+				bufs[i] = make([]byte, 4096)
+			}
+			b.SetBytes(int64(4096 * c.wave))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if err := unix.Fadvise(int(fd), 0, size, unix.FADV_DONTNEED); err != nil {
+					b.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				for g := 0; g < c.wave; g++ {
+					wg.Add(1)
+					go func(buf []byte, off int64) {
+						defer wg.Done()
+						<-start
+						if err := c.read(buf, off); err != nil {
+							b.Error(err)
+						}
+					}(bufs[g], rand.Int64N(pages)*4096)
+				}
+				b.StartTimer()
+				close(start)
+				wg.Wait()
+			}
+		})
+	}
+}
+
+// cpuTime returns the CPU time the process has used, all threads included (io_uring's workers
+// are threads of the process).
+func cpuTime() time.Duration {
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// alignedBuf returns a page-aligned buffer for O_DIRECT, from an anonymous mapping that lives as
+// long as the benchmark.
+func alignedBuf(b *testing.B, n int) []byte {
+	m, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Munmap(m) })
+	return m
+}
+
+// BenchmarkDirectRead reads 4 KiB at random offsets with O_DIRECT, so that every read goes to the
+// device, from g goroutines at once (g reads in flight), with os.File, with ovio and with its
+// blocking engine (at most Config.Workers reads in flight). It reports
+// reads per second (iops), CPU per read (cpu-us/op, all threads of the process) and peak threads.
+// BENCHMARKS.md sets it beside fio's io_uring engine at iodepth 128 on the same file.
+func BenchmarkDirectRead(b *testing.B) {
+	f, size := benchFile(b)
+	df, err := os.OpenFile(f.Name(), os.O_RDONLY|unix.O_DIRECT, 0)
+	if err != nil {
+		b.Skipf("O_DIRECT: %v", err)
+	}
+	defer df.Close()
+	fd := ovio.Handle(df.Fd())
+	pages := size / 4096
+	e := openEngine(b, "io_uring", nil)
+	ei := openEngine(b, "io_uring+issuer", nil)
+	eb := openEngine(b, "blocking", nil)
+	ctx := context.Background()
+	readers := map[string]func(buf []byte, off int64) error{
+		"os": func(buf []byte, off int64) error { _, err := df.ReadAt(buf, off); return err },
+		"ovio": func(buf []byte, off int64) error {
+			_, err := e.Do(ctx, ovio.ReadAt(fd, buf, off))
+			return err
+		},
+		"ovio-issuer": func(buf []byte, off int64) error {
+			_, err := ei.Do(ctx, ovio.ReadAt(fd, buf, off))
+			return err
+		},
+		"blocking": func(buf []byte, off int64) error { // Config.Workers reads in flight at most
+			_, err := eb.Do(ctx, ovio.ReadAt(fd, buf, off))
+			return err
+		},
+	}
+	for _, g := range []int{1, 128, 1000} {
+		for _, name := range []string{"os", "ovio", "ovio-issuer", "blocking"} {
+			read := readers[name]
+			b.Run(name+"/g"+strconv.Itoa(g), func(b *testing.B) {
+				report := sampleThreads(b)
+				defer report()
+				mem := alignedBuf(b, g*4096)
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				cpu0, t0 := cpuTime(), time.Now()
+				b.ResetTimer()
+				for w := 0; w < g; w++ {
+					wg.Add(1)
+					go func(buf []byte, seed uint64) {
+						defer wg.Done()
+						rng := rand.New(rand.NewPCG(seed, 3))
+						for next.Add(1) <= int64(b.N) {
+							if err := read(buf, rng.Int64N(pages)*4096); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}(mem[w*4096:(w+1)*4096], uint64(w))
+				}
+				wg.Wait()
+				b.StopTimer()
+				cpu, wall := cpuTime()-cpu0, time.Since(t0)
+				b.ReportMetric(float64(b.N)/wall.Seconds(), "iops")
+				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/op")
 			})
 		}
 	}

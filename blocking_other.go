@@ -39,10 +39,3 @@ func newWakeFD() (wakeFD, error) {
 	unix.SetNonblock(p[1], true)
 	return wakeFD{p[0], p[1]}, nil
 }
-
-func notSupported(what string) error { return &notSupportedError{what} }
-
-type notSupportedError struct{ what string }
-
-func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
-func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }

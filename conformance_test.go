@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,7 +69,7 @@ func openEngine(t testing.TB, kind string, cfg *ovio.Config) *ovio.Engine {
 	if cfg != nil {
 		c = *cfg
 	}
-	c.Kind = kind
+	c.Kind, c.SingleIssuer = engineConfig(kind)
 	e, err := ovio.Open(&c)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", kind, err)
@@ -117,10 +118,17 @@ func checkCanceled(t testing.TB, n int, err error, cause error) {
 	}
 }
 
+// engineConfig maps a kind of the suite to the Config that opens it: "io_uring+issuer" is the
+// io_uring engine in its single-issuer mode.
+func engineConfig(kind string) (string, bool) {
+	base, issuer := strings.CutSuffix(kind, "+issuer")
+	return base, issuer
+}
+
 func testKind(t *testing.T, kind string) {
 	e := openEngine(t, kind, nil)
-	if e.Kind() != kind {
-		t.Errorf("Kind() = %q, want %q", e.Kind(), kind)
+	if want, _ := engineConfig(kind); e.Kind() != want {
+		t.Errorf("Kind() = %q, want %q", e.Kind(), want)
 	}
 }
 
@@ -232,9 +240,9 @@ func testDeadlinePending(t *testing.T, kind string) {
 	e := openEngine(t, kind, nil)
 	p := newPending(t, e)
 	const d = 30 * time.Millisecond
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	start := time.Now()
 	n, err := e.Do(ctx, p.read(make([]byte, 8)))
 	if took := time.Since(start); took < d {
 		t.Errorf("op with a %v deadline ended after %v", d, took)
@@ -510,7 +518,8 @@ func testBufferStaysAlive(t *testing.T, kind string) {
 }
 
 func testClosePending(t *testing.T, kind string) {
-	e, err := ovio.Open(&ovio.Config{Kind: kind})
+	base, issuer := engineConfig(kind)
+	e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,8 +578,9 @@ func testClosePending(t *testing.T, kind string) {
 // testCloseRacesSubmitters closes an engine while goroutines keep starting ops on it: every op
 // ends, with its result or with ErrClosed, and Close returns.
 func testCloseRacesSubmitters(t *testing.T, kind string) {
+	base, issuer := engineConfig(kind)
 	for round := 0; round < 20; round++ {
-		e, err := ovio.Open(&ovio.Config{Kind: kind})
+		e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -728,7 +738,8 @@ func stress(t *testing.T, kind string, ops, goroutines int) {
 func testLeaks(t *testing.T, kind string) {
 	before := leakcheck.Take()
 	t.Run("use", func(t *testing.T) { // the fixtures go with the subtest's cleanups
-		e, err := ovio.Open(&ovio.Config{Kind: kind})
+		base, issuer := engineConfig(kind)
+		e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
 		if err != nil {
 			t.Fatal(err)
 		}

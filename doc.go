@@ -13,7 +13,12 @@
 //   - "io_uring" on Linux: one ring per engine. Goroutines that submit at the same time share an
 //     io_uring_enter; an op the kernel completes inline is delivered to its goroutine without a
 //     hand-off; ops that wait are reaped by one goroutine per engine. See engine_uring_linux.go.
-//   - "iocp" on Windows: one I/O completion port per engine.
+//   - "iocp" on Windows: one I/O completion port per engine, whose packets one goroutine per
+//     engine removes in batches. Handles must be opened with FILE_FLAG_OVERLAPPED; each op binds
+//     its handle to the port (Engine.Bind does it early). Overlapped, OverlappedHRESULT and
+//     OverlappedNTSTATUS await any overlapped call, and DeviceIoControl, ReadDirectoryChanges,
+//     ConnectNamedPipe, LockFileEx and CfHydratePlaceholder are typed ones. See
+//     engine_iocp_windows.go and WINDOWS.md, which also says where Wine differs from Windows.
 //   - "blocking" everywhere else, and where io_uring is missing or forbidden: a bounded pool of
 //     goroutines making ordinary system calls, with the same API, the same lifecycle and the same
 //     errors. Each worker in a system call holds an OS thread; Config.Workers bounds them.

@@ -2,6 +2,7 @@ package ovio
 
 import (
 	"errors"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,11 @@ type Engine struct {
 	ops       opTable
 	isDefault bool
 	fallback  *EngineError // why drv is not the platform's preferred engine; see Fallback
+
+	// try, if the engine has it, attempts a read or write marked rwNowait without blocking and
+	// without an op: done reports that the attempt answered (n bytes, or err); otherwise the
+	// first n bytes moved and the rest must go through the driver.
+	try func(code opCode, h Handle, buf []byte, off int64) (n int, err error, done bool)
 
 	ignored atomic.Uint64 // completions that named no op in flight
 
@@ -44,6 +50,14 @@ type Config struct {
 	// it is in a system call: at most this many ops are in system calls at once, and the others
 	// wait in a queue. The default is max(4, 4*GOMAXPROCS). Other engines ignore it.
 	Workers int
+
+	// SingleIssuer makes one OS thread, locked to a goroutine of the engine, the only one that
+	// enters the io_uring kernel interface (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, Linux
+	// 6.1). The kernel then finishes completions in batches on that thread, instead of
+	// interrupting whichever thread submitted each op: less CPU per op for device I/O at high
+	// queue depths, but every op pays a hand-off to that thread, even one the kernel completes
+	// at once. Other engines ignore it. BENCHMARKS.md has the measured trade.
+	SingleIssuer bool
 }
 
 const (
@@ -72,7 +86,7 @@ func Open(cfg *Config) (*Engine, error) {
 		c.MaxInFlight = defaultMaxInFlight
 	}
 	e := &Engine{}
-	e.ops.max = uint32(min(c.MaxInFlight, 1<<31))
+	e.ops.max = uint32(min(c.MaxInFlight, math.MaxInt32))
 	drv, err := openDriver(e, &c)
 	if err != nil {
 		return nil, err

@@ -422,7 +422,7 @@ func (w *worker) exec(o *op) (int64, error) {
 	switch r.code {
 	case opRead, opWrite:
 		write := r.code == opWrite
-		if r.flags&flagCurPos != 0 {
+		if r.rw&rwCurPos != 0 {
 			return w.stream(o, write, [][]byte{r.buf})
 		}
 		for {

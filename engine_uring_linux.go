@@ -67,11 +67,11 @@ type uringDriver struct {
 	probe  *uring.Probe
 	extArg bool
 
-	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, sqWaiters,
-	// and the entries from the kernel's head to sqTail.
+	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, and the
+	// entries from the kernel's head to sqTail. sqWaiters changes under it.
 	sqMu      sync.Mutex
 	sqSpace   sync.Cond
-	sqWaiters int
+	sqWaiters atomic.Int32
 	sqTail    uint32
 	sqOps     []slotRef
 	state     int
@@ -83,6 +83,10 @@ type uringDriver struct {
 	// cqMu guards the consumer side of the completion queue.
 	cqMu  sync.Mutex
 	cqBuf []uring.CQE
+
+	noNowait atomic.Bool // the kernel lacks preadv2 or RWF_NOWAIT
+
+	issuer *issuer // the single-issuer mode's state, nil in the default mode
 
 	needReaper atomic.Int64 // pending ops with flagAsync
 	reaperWake chan struct{}
@@ -106,32 +110,50 @@ func (e errUringTooOld) Error() string        { return "io_uring lacks " + strin
 func (e errUringTooOld) Is(target error) bool { return target == ErrNotSupported }
 
 func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
-	entries := uint32(min(cfg.Entries, 1<<15))
-	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: uring.SetupSubmitAll}
-	r, err := uring.New(rc)
-	if errors.Is(err, syscall.EINVAL) {
-		rc.Flags = 0 // SUBMIT_ALL is Linux 5.18
-		r, err = uring.New(rc)
+	if cfg.SingleIssuer {
+		return openIssuer(e, cfg)
 	}
+	r, p, err := setupRing(cfg, uring.SetupSubmitAll)
 	if err != nil {
 		return nil, err
 	}
+	d := newUringDriver(e, r, p)
+	go d.reaper()
+	return d, nil
+}
+
+// setupRing sets up a ring with flags, and checks that it has what the engine needs.
+func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
+	entries := uint32(min(cfg.Entries, 1<<15))
+	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: flags}
+	r, err := uring.New(rc)
+	if errors.Is(err, syscall.EINVAL) && rc.Flags&uring.SetupSubmitAll != 0 {
+		rc.Flags &^= uring.SetupSubmitAll // SUBMIT_ALL is Linux 5.18
+		r, err = uring.New(rc)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	if missing := uringFeatures &^ r.Features(); missing != 0 {
 		r.Close()
-		return nil, errUringTooOld("features " + strings.Join(uring.FeatureNames(missing), ", ") + " (Linux 5.5)")
+		return nil, nil, errUringTooOld("features " + strings.Join(uring.FeatureNames(missing), ", ") + " (Linux 5.5)")
 	}
 	p, err := r.Probe()
 	if err != nil {
 		r.Close()
 		if errors.Is(err, syscall.EINVAL) {
-			return nil, errUringTooOld("IORING_REGISTER_PROBE (Linux 5.6)")
+			return nil, nil, errUringTooOld("IORING_REGISTER_PROBE (Linux 5.6)")
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if missing := p.Missing(uringNeeds...); len(missing) > 0 {
 		r.Close()
-		return nil, errUringTooOld("opcodes " + strings.Join(missing, ", "))
+		return nil, nil, errUringTooOld("opcodes " + strings.Join(missing, ", "))
 	}
+	return r, p, nil
+}
+
+func newUringDriver(e *Engine, r *uring.Ring, p *uring.Probe) *uringDriver {
 	d := &uringDriver{
 		e:          e,
 		ring:       r,
@@ -142,8 +164,41 @@ func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 		reaperDone: make(chan struct{}),
 	}
 	d.sqSpace.L = &d.sqMu
-	go d.reaper()
-	return d, nil
+	e.try = d.try
+	return d
+}
+
+// try reads or writes without blocking and without the ring: from or into the page cache with
+// RWF_NOWAIT, which costs one system call where a trip through the ring costs a submission, a
+// completion and their bookkeeping. It is used only for requests marked rwNowait, whose
+// descriptors are known not to be O_DIRECT.
+func (d *uringDriver) try(code opCode, h Handle, buf []byte, off int64) (int, error, bool) {
+	if d.noNowait.Load() || (code != opRead && code != opWrite) {
+		return 0, nil, false
+	}
+	var n int
+	var errno syscall.Errno
+	if code == opRead {
+		n, errno = uring.PreadNowait(int32(h), buf, off)
+	} else {
+		n, errno = uring.PwriteNowait(int32(h), buf, off)
+	}
+	switch errno {
+	case 0:
+		// All of it, the end of the file, or a position we cannot continue from: done. Else
+		// the rest would have blocked: the ring moves it.
+		if n == len(buf) || n == 0 || off == curPos {
+			return n, nil, true
+		}
+		return n, nil, false
+	case syscall.EAGAIN, syscall.EOPNOTSUPP, syscall.EINTR:
+		return 0, nil, false
+	case syscall.ENOSYS, syscall.EINVAL:
+		// No preadv2, or no RWF_NOWAIT (before Linux 4.14): stop trying.
+		d.noNowait.Store(true)
+		return 0, nil, false
+	}
+	return 0, errno, true
 }
 
 func (d *uringDriver) kind() string { return "io_uring" }
@@ -227,8 +282,8 @@ func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 	// A context deadline becomes a linked timeout: when it passes, the kernel cancels the op
 	// itself, without the round trip of a Go timer, a goroutine and an ASYNC_CANCEL.
 	s.linked = false
-	if o.deadline != 0 && r.code != opNop && r.code != opTimeout && d.probe.Supported(uring.OpLinkTimeout) {
-		left := o.deadline - time.Now().UnixNano()
+	if !o.deadline.IsZero() && r.code != opNop && r.code != opTimeout && d.probe.Supported(uring.OpLinkTimeout) {
+		left := int64(time.Until(o.deadline))
 		if left <= 0 {
 			return context.DeadlineExceeded
 		}
@@ -257,40 +312,54 @@ type prepPanic struct{ v any }
 
 func (p *prepPanic) Error() string { return "prep function panicked" }
 
-func notSupported(what string) error { return &notSupportedError{what} }
-
-type notSupportedError struct{ what string }
-
-func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
-func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
-
 func (d *uringDriver) start1(o *op) {
-	d.queue(o)
-	d.flush()
-}
-
-// start queues every op, then passes them to the kernel together.
-func (d *uringDriver) start(ops []*op) {
-	for _, o := range ops {
-		d.queue(o)
-	}
-	d.flush()
-}
-
-// queue preps o and puts it in the submission queue, or completes it with the reason it cannot
-// go there. The generation is read once, first: once o is queued or completed, it may complete,
-// be released and start a new life in another goroutine.
-func (d *uringDriver) queue(o *op) {
 	gen := genOf(o.state.Load())
 	if !d.prepOrFail(o, gen) {
 		return
 	}
 	d.sqMu.Lock()
-	ok := d.put(o, gen)
-	d.sqMu.Unlock()
-	if !ok {
+	if !d.put(o, gen) {
+		d.sqMu.Unlock()
 		o.complete(gen, 0, ErrClosed)
+		return
 	}
+	if d.submitting.CompareAndSwap(false, true) {
+		d.submit() // and unlocks sqMu
+		return
+	}
+	d.sqMu.Unlock()
+	d.kick()
+}
+
+// start queues the ops under one lock per chunk of 64, then passes them to the kernel together.
+// Each op's generation is read once, first: once an op is queued or completed, it may complete,
+// be released and start a new life in another goroutine.
+func (d *uringDriver) start(ops []*op) {
+	var gens [64]uint32
+	for len(ops) > 0 {
+		chunk := ops[:min(len(ops), len(gens))]
+		ops = ops[len(chunk):]
+		var ok, closed uint64
+		for i, o := range chunk {
+			gens[i] = genOf(o.state.Load())
+			if d.prepOrFail(o, gens[i]) {
+				ok |= 1 << i
+			}
+		}
+		d.sqMu.Lock()
+		for i, o := range chunk {
+			if ok&(1<<i) != 0 && !d.put(o, gens[i]) {
+				closed |= 1 << i
+			}
+		}
+		d.sqMu.Unlock()
+		for i, o := range chunk {
+			if closed&(1<<i) != 0 {
+				o.complete(gens[i], 0, ErrClosed)
+			}
+		}
+	}
+	d.flush()
 }
 
 // prepOrFail preps o and reports true, or completes it with the error and reports false.
@@ -368,18 +437,33 @@ func (d *uringDriver) room(need uint32, internal bool) bool {
 			d.sqMu.Lock()
 			continue
 		}
-		// The submitter broadcasts after its io_uring_enter, under sqMu.
-		d.sqWaiters++
-		d.sqSpace.Wait()
-		d.sqWaiters--
+		// Count ourselves, then look again: a submitter that entered the kernel before our count
+		// was visible skips the broadcast, but its entries are consumed by then.
+		d.kick()
+		d.sqWaiters.Add(1)
+		if d.sqTail-d.ring.SQHead()+need > d.ring.SQEntries() {
+			d.sqSpace.Wait() // the submitter broadcasts under sqMu after its io_uring_enter
+		}
+		d.sqWaiters.Add(-1)
 	}
 }
 
 // flush passes every published entry to the kernel, unless another goroutine holds the
 // submitter role: then that goroutine will, since it looks again after giving the role up.
 func (d *uringDriver) flush() {
-	for d.submitting.CompareAndSwap(false, true) {
+	if d.submitting.CompareAndSwap(false, true) {
 		d.sqMu.Lock()
+		d.submit()
+		return
+	}
+	d.kick()
+}
+
+// submit enters what is queued, reaps, and hands what did not complete inline to the reaper,
+// until nothing is left queued. The caller holds the submitter role and d.sqMu; submit releases
+// both.
+func (d *uringDriver) submit() {
+	for {
 		from, to := d.submitted.Load(), d.sqTail
 		d.batch = d.batch[:0]
 		mask := uint32(len(d.sqOps)) - 1
@@ -389,18 +473,20 @@ func (d *uringDriver) flush() {
 		d.sqMu.Unlock()
 		if from != to {
 			d.enter(from, to)
-			d.sqMu.Lock()
-			if d.sqWaiters > 0 {
+			if d.sqWaiters.Load() > 0 {
+				d.sqMu.Lock()
 				d.sqSpace.Broadcast()
+				d.sqMu.Unlock()
 			}
-			d.sqMu.Unlock()
 			d.reap()
 			d.handOff(d.batch)
 		}
 		d.submitting.Store(false)
-		if d.ring.SQTail() == d.submitted.Load() {
+		// Entries queued while we held the role are ours to submit if nobody took it since.
+		if d.ring.SQTail() == d.submitted.Load() || !d.submitting.CompareAndSwap(false, true) {
 			return
 		}
+		d.sqMu.Lock()
 	}
 }
 
@@ -496,6 +582,9 @@ func (d *uringDriver) reap() {
 func (d *uringDriver) dispatch(c uring.CQE) {
 	idx, gen := uint32(c.UserData>>32), uint32(c.UserData)
 	if idx == udInternal {
+		if gen == udKick && d.issuer != nil {
+			d.issuer.armed = false // the issuer's own: it re-arms
+		}
 		return // cancels (0, ENOENT, EALREADY), linked timeouts and wake-ups: nothing waits on them
 	}
 	o := d.e.ops.get(idx)
@@ -561,7 +650,27 @@ func (d *uringDriver) cancel(o *op, gen uint32) {
 	}
 }
 
+// cancelInFlight asks the kernel to cancel every published op in flight, with the cause
+// closed. The first time, only ops nobody asked to cancel yet; later, all of them again.
+func (d *uringDriver) cancelInFlight(first bool) {
+	d.sqMu.Lock()
+	d.e.ops.each(func(o *op) {
+		s := o.state.Load()
+		if s&stMask != stPending || s&flagPublished == 0 {
+			return
+		}
+		if gen := genOf(s); o.requestCancel(gen, causeClosed) || !first {
+			d.putInternal(udCancel, func(sqe *uring.SQE) { sqe.PrepCancel(userData(o.idx, gen), 0) })
+		}
+	})
+	d.sqMu.Unlock()
+	d.flush()
+}
+
 func (d *uringDriver) close() error {
+	if d.issuer != nil {
+		return d.closeIssuer()
+	}
 	d.sqMu.Lock()
 	d.state = ringClosing
 	d.sqSpace.Broadcast()
@@ -569,21 +678,7 @@ func (d *uringDriver) close() error {
 
 	// Cancel whatever is in flight, then reap until nothing is; repeat the cancels every second
 	// for ops that outlive them.
-	cancelAll := func(first bool) {
-		d.sqMu.Lock()
-		d.e.ops.each(func(o *op) {
-			s := o.state.Load()
-			if s&stMask != stPending || s&flagPublished == 0 {
-				return
-			}
-			if gen := genOf(s); o.requestCancel(gen, causeClosed) || !first {
-				d.putInternal(udCancel, func(sqe *uring.SQE) { sqe.PrepCancel(userData(o.idx, gen), 0) })
-			}
-		})
-		d.sqMu.Unlock()
-		d.flush()
-	}
-	cancelAll(true)
+	d.cancelInFlight(true)
 	again := time.Now().Add(time.Second)
 	for d.e.ops.inFlight() > 0 {
 		d.flush()
@@ -594,7 +689,7 @@ func (d *uringDriver) close() error {
 		}
 		d.reap()
 		if time.Now().After(again) {
-			cancelAll(false)
+			d.cancelInFlight(false)
 			again = time.Now().Add(time.Second)
 		}
 	}

@@ -1,9 +1,13 @@
 package ovio
 
-import "golang.org/x/sys/windows"
-
+// openDriver opens the engine cfg asks for.
 func openDriver(e *Engine, cfg *Config) (driver, error) {
-	return nil, &OpError{Op: "open", Err: ErrNotSupported}
+	switch cfg.Kind {
+	case "", "iocp":
+		return openIOCP(e)
+	case "io_uring":
+		return nil, &OpError{Op: "open", Err: notSupported("the io_uring engine on Windows")}
+	}
+	// "blocking" joins here with the portable engine of blocking calls.
+	return nil, &OpError{Op: "open", Err: argError("unknown engine kind " + cfg.Kind)}
 }
-
-func isCancelError(err error) bool { return err == windows.ERROR_OPERATION_ABORTED }

@@ -56,6 +56,14 @@ func (e *OpError) Timeout() bool {
 	return errors.Is(e.Cause, context.DeadlineExceeded) || errors.Is(e.Err, context.DeadlineExceeded)
 }
 
+// notSupported is the error of an op the system cannot do; it matches ErrNotSupported.
+func notSupported(what string) error { return &notSupportedError{what} }
+
+type notSupportedError struct{ what string }
+
+func (e *notSupportedError) Error() string        { return e.what + " is not supported" }
+func (e *notSupportedError) Is(target error) bool { return target == ErrNotSupported }
+
 // argError is an argument refused before it reached the kernel. It matches fs.ErrInvalid.
 type argError string
 

@@ -1,3 +1,8 @@
+//go:build !windows
+
+// On Windows, these examples' os.File handles are synchronous, which an I/O completion port cannot
+// serve: example_windows_test.go opens its handles with FILE_FLAG_OVERLAPPED.
+
 package ovio_test
 
 import (

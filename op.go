@@ -92,8 +92,9 @@ type op struct {
 	n   int64
 	err error
 
-	deadline int64   // unix nanoseconds of the context's deadline, 0 if none
-	w        *waiter // who waits: &own for Do, a batch's waiter; nil for a future
+	deadline time.Time // the context's deadline, zero if none
+	pre      int64     // bytes moved before the op started (a partial non-blocking attempt)
+	w        *waiter   // who waits: &own for Do, a batch's waiter; nil for a future
 	own      waiter
 	fut      *Op
 	pin      runtime.Pinner
@@ -196,14 +197,17 @@ func (o *op) markAsync(gen uint32) bool {
 // result reads a completed op's outcome as the caller sees it.
 func (o *op) result() (int, error) {
 	if o.err == nil {
-		return int(o.n), nil
+		return int(o.pre + o.n), nil
+	}
+	if o.pre > 0 {
+		return int(o.pre), nil // a short count, as read(2) reports a failure after some bytes
 	}
 	s := o.state.Load()
 	e := &OpError{Op: o.req.name(), Path: o.req.path, Err: o.err}
 	if isCancelError(o.err) {
 		if c := s & causeMask >> causeShift; c != 0 {
 			e.Cause = causeErrs[c]
-		} else if o.deadline != 0 && time.Now().UnixNano() >= o.deadline {
+		} else if !o.deadline.IsZero() && !time.Now().Before(o.deadline) {
 			// The kernel's linked timeout fired before the context's own timer.
 			e.Cause = context.DeadlineExceeded
 		}
@@ -318,9 +322,43 @@ func (t *opTable) acquire(ctx context.Context) (*op, error) {
 	t.free = t.free[:len(t.free)-1]
 	t.used++
 	t.mu.Unlock()
+	o.start()
+	return o, nil
+}
+
+// acquireN fills ops with idle ops as acquire does, under one lock while there is room; on an
+// error, the ops acquired so far are released.
+func (t *opTable) acquireN(ctx context.Context, ops []*op) error {
+	for i := 0; i < len(ops); {
+		t.mu.Lock()
+		for ; i < len(ops) && t.used < t.max; i++ {
+			if len(t.free) == 0 {
+				t.grow()
+			}
+			o := t.free[len(t.free)-1]
+			t.free = t.free[:len(t.free)-1]
+			t.used++
+			o.start()
+			ops[i] = o
+		}
+		t.mu.Unlock()
+		if i < len(ops) {
+			o, err := t.acquire(ctx) // waits for room
+			if err != nil {
+				t.releaseN(ops[:i])
+				return err
+			}
+			ops[i] = o
+			i++
+		}
+	}
+	return nil
+}
+
+// start begins o's next generation in stPending.
+func (o *op) start() {
 	gen := genOf(o.state.Load()) + 1
 	o.state.Store(uint64(gen)<<32 | stPending)
-	return o, nil
 }
 
 // grow adds a chunk of ops; t.mu is held.
@@ -342,21 +380,49 @@ func (t *opTable) grow() {
 
 // release returns a done op to the pool, dropping its references to the caller's memory.
 func (t *opTable) release(o *op) {
+	o.clear()
+	t.mu.Lock()
+	t.free = append(t.free, o)
+	t.used--
+	t.wakeLocked()
+	t.mu.Unlock()
+}
+
+// releaseN releases ops, skipping nil ones, under one lock.
+func (t *opTable) releaseN(ops []*op) {
+	for _, o := range ops {
+		if o != nil {
+			o.clear()
+		}
+	}
+	t.mu.Lock()
+	for _, o := range ops {
+		if o != nil {
+			t.free = append(t.free, o)
+			t.used--
+		}
+	}
+	t.wakeLocked()
+	t.mu.Unlock()
+}
+
+// clear drops a done op's references to the caller's memory and makes it idle.
+func (o *op) clear() {
 	o.req = Request{}
 	o.err = nil
 	o.fut = nil
 	o.w = nil
-	o.deadline = 0
+	o.deadline, o.pre = time.Time{}, 0
 	o.sys.reset()
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
-	t.mu.Lock()
-	t.free = append(t.free, o)
-	t.used--
+}
+
+// wakeLocked wakes the goroutines waiting for room; t.mu is held.
+func (t *opTable) wakeLocked() {
 	if t.waiting != nil {
 		close(t.waiting)
 		t.waiting = nil
 	}
-	t.mu.Unlock()
 }
 
 // each calls f for every op of the table, whatever its state.
@@ -383,23 +449,42 @@ func (t *opTable) inFlight() int {
 	return n
 }
 
+// refuse returns the error of a request that must not start: a bad argument, or a done context.
+func refuse(ctx context.Context, r *Request) error {
+	err := r.check()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return &OpError{Op: r.name(), Path: r.path, Err: err}
+	}
+	return nil
+}
+
+// assign gives o the request r, and the deadline (zero for none) of its context.
+func (o *op) assign(r *Request, deadline time.Time) {
+	o.req = *r
+	o.deadline = deadline
+}
+
+// deadlineOf returns ctx's deadline, or the zero time. Its monotonic clock reading, kept, is what
+// comparisons use.
+func deadlineOf(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
+}
+
 // prepare checks r and ctx and acquires an op for r; the op is pending and owned by the caller
 // until it is handed to the driver.
 func (e *Engine) prepare(ctx context.Context, r *Request) (*op, error) {
-	if err := r.check(); err != nil {
-		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
+	if err := refuse(ctx, r); err != nil {
+		return nil, err
 	}
 	o, err := e.ops.acquire(ctx)
 	if err != nil {
 		return nil, &OpError{Op: r.name(), Path: r.path, Err: err}
 	}
-	o.req = *r
-	if d, ok := ctx.Deadline(); ok {
-		o.deadline = d.UnixNano()
-	}
+	o.assign(r, deadlineOf(ctx))
 	return o, nil
 }
 
@@ -418,10 +503,31 @@ func (e *Engine) cancel(o *op, gen uint32, cause uint64) {
 // the cancel took effect returns its result and no error; one that was cancelled returns an error
 // for which errors.Is(err, ctx.Err()) holds.
 func (e *Engine) Do(ctx context.Context, r Request) (int, error) {
+	var pre int
+	if r.rw&rwNowait != 0 && e.try != nil {
+		if err := refuse(ctx, &r); err != nil {
+			return 0, err
+		}
+		n, err, done := e.try(r.code, r.h, r.buf, r.off)
+		if done {
+			if err != nil {
+				return n, &OpError{Op: r.name(), Path: r.path, Err: err}
+			}
+			return n, nil
+		}
+		// The rest, if any, goes through the kernel's queue.
+		pre = n
+		r.buf, r.off = r.buf[n:], r.off+int64(n)
+		r.rw &^= rwNowait
+	}
 	o, err := e.prepare(ctx, &r)
 	if err != nil {
+		if pre > 0 {
+			return pre, nil
+		}
 		return 0, err
 	}
+	o.pre = int64(pre)
 	gen := genOf(o.state.Load())
 	o.w = &o.own
 	o.own.init(1)
@@ -447,19 +553,34 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 		return &OpError{Op: "batch", Err: errShortResults}
 	}
 	b := batchPool.Get().(*batch)
-	b.w.init(len(reqs))
+	b.ops = b.ops[:0]
 	for i := range reqs {
-		o, err := e.prepare(ctx, &reqs[i])
-		if err != nil {
-			results[i] = Result{Err: err}
-			b.w.n.Add(-1)
-			b.ops = append(b.ops, nil)
-			continue
+		results[i] = Result{Err: refuse(ctx, &reqs[i])}
+		b.ops = append(b.ops, nil)
+		if results[i].Err == nil {
+			b.started = append(b.started, nil)
 		}
-		o.w = &b.w
-		b.ops = append(b.ops, o)
-		b.started = append(b.started, o)
-		b.gens = append(b.gens, genOf(o.state.Load()))
+	}
+	if err := e.ops.acquireN(ctx, b.started); err != nil {
+		b.started = b.started[:0]
+		for i := range reqs {
+			if results[i].Err == nil {
+				results[i].Err = &OpError{Op: reqs[i].name(), Path: reqs[i].path, Err: err}
+			}
+		}
+	}
+	b.w.init(len(b.started))
+	deadline := deadlineOf(ctx)
+	j := 0
+	for i := range reqs {
+		if results[i].Err == nil {
+			o := b.started[j]
+			j++
+			o.assign(&reqs[i], deadline)
+			o.w = &b.w
+			b.ops[i] = o
+			b.gens = append(b.gens, genOf(o.state.Load()))
+		}
 	}
 	if len(b.started) > 0 {
 		e.drv.start(b.started)
@@ -472,14 +593,13 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 	var first error
 	for i, o := range b.ops {
 		if o != nil {
-			n, err := o.result()
-			results[i] = Result{N: n, Err: err}
-			e.ops.release(o)
+			results[i].N, results[i].Err = o.result()
 		}
 		if first == nil {
 			first = results[i].Err
 		}
 	}
+	e.ops.releaseN(b.ops)
 	clear(b.ops)
 	clear(b.started)
 	b.ops, b.started, b.gens = b.ops[:0], b.started[:0], b.gens[:0]

@@ -306,7 +306,8 @@ func testOpsOffsetOnPipe(t *testing.T, kind string) {
 
 // testOpsCloseWithTimeouts closes an engine with timeouts pending: they end with ErrClosed.
 func testOpsCloseWithTimeouts(t *testing.T, kind string) {
-	e, err := ovio.Open(&ovio.Config{Kind: kind})
+	base, issuer := engineConfig(kind)
+	e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
 	if err != nil {
 		t.Fatal(err)
 	}

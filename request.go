@@ -43,8 +43,9 @@ type Request struct {
 	off    int64
 	length int64
 	path   string
-	flags  uint32
+	flags  uint32 // the system call's flags: open, statx
 	mode   uint32
+	rw     uint8  // rwCurPos, rwNowait
 	sys    reqSys // what only some platforms have
 }
 
@@ -62,7 +63,7 @@ func (r *Request) check() error {
 	case opInvalid:
 		return errNilRequest
 	case opRead, opWrite, opReadv, opWritev, opFallocate:
-		if r.off < 0 && !(r.off == curPos && r.flags&flagCurPos != 0) {
+		if r.off < 0 && !(r.off == curPos && r.rw&rwCurPos != 0) {
 			return errNegativeOffset
 		}
 		if r.code == opFallocate && r.length < 0 {
@@ -75,22 +76,23 @@ func (r *Request) check() error {
 // Nop returns a request that does nothing: a round trip through the engine.
 func Nop() Request { return Request{code: opNop} }
 
-// flagCurPos marks a read or write at the file's current position; its offset is curPos.
+// Request.rw says how a read or write goes.
 const (
-	flagCurPos = 1
-	curPos     = -1
+	rwCurPos = 1 // at the file's current position; the offset is curPos
+	rwNowait = 2 // the descriptor is not O_DIRECT: try the page cache before the kernel's queue
+	curPos   = -1
 )
 
 // Read returns a request to read up to len(p) bytes from h at its current position, like
 // read(2): the way to read a pipe, a socket or a character device, which have no offsets.
 func Read(h Handle, p []byte) Request {
-	return Request{code: opRead, h: h, buf: p, off: curPos, flags: flagCurPos}
+	return Request{code: opRead, h: h, buf: p, off: curPos, rw: rwCurPos}
 }
 
 // Write returns a request to write p to h at its current position (or its end, if h was opened
 // to append), like write(2).
 func Write(h Handle, p []byte) Request {
-	return Request{code: opWrite, h: h, buf: p, off: curPos, flags: flagCurPos}
+	return Request{code: opWrite, h: h, buf: p, off: curPos, rw: rwCurPos}
 }
 
 // ReadAt returns a request to read up to len(p) bytes from h at offset off, like pread(2).

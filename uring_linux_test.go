@@ -312,3 +312,66 @@ func TestOpenSelection(t *testing.T) {
 		t.Errorf("negative Workers: %v", err)
 	}
 }
+
+// TestUringNowait reads through the non-blocking first attempt: answered from the page cache,
+// sent to the ring when nothing is cached, and split between the two when half of it is.
+func TestUringNowait(t *testing.T) {
+	e := openEngine(t, "io_uring", nil)
+	ctx := context.Background()
+	f, err := os.CreateTemp(t.TempDir(), "nowait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const size = 1 << 20
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i * 31)
+	}
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil { // clean pages can be dropped from the cache
+		t.Fatal(err)
+	}
+	fd := int(f.Fd())
+	check := func(what string, off, n int) {
+		t.Helper()
+		buf := make([]byte, n)
+		got, err := e.Do(ctx, ovio.ReadAtNowait(fd, buf, int64(off)))
+		want := max(0, min(n, size-off))
+		if err != nil || got != want || (got > 0 && !bytes.Equal(buf[:got], data[off:off+got])) {
+			t.Fatalf("%s: read %d at %d: %d, %v; want %d bytes", what, n, off, got, err, want)
+		}
+	}
+	check("cached", 4096, 8192)
+	unix.Fadvise(fd, 0, size, unix.FADV_DONTNEED)
+	check("not cached", 65536, 4096)
+	// Cache the first half of a range, drop the second, and read across both.
+	unix.Fadvise(fd, 0, size, unix.FADV_DONTNEED)
+	f.ReadAt(make([]byte, 64<<10), 256<<10)
+	unix.Fadvise(fd, 320<<10, 64<<10, unix.FADV_DONTNEED)
+	check("half cached", 256<<10, 128<<10)
+	check("at the end", size-100, 4096)
+	check("past the end", size+10, 10)
+
+	msg := []byte("written without the ring")
+	if n, err := e.Do(ctx, ovio.WriteAtNowait(fd, msg, 10)); n != len(msg) || err != nil {
+		t.Fatalf("WriteAtNowait: %d, %v", n, err)
+	}
+	copy(data[10:], msg)
+	check("after the write", 0, 64)
+
+	if _, err := e.Do(ctx, ovio.ReadAtNowait(-1, make([]byte, 4), 0)); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("ReadAtNowait of fd -1: %v, want EBADF", err)
+	} else if oe := err.(*ovio.OpError); oe.Op != "read" {
+		t.Errorf("ReadAtNowait error names %q", oe.Op)
+	}
+	if _, err := e.Do(ctx, ovio.ReadAtNowait(fd, make([]byte, 4), -4)); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("ReadAtNowait at a negative offset: %v", err)
+	}
+	buf := make([]byte, 4096)
+	if allocs := testing.AllocsPerRun(100, func() { e.Do(ctx, ovio.ReadAtNowait(fd, buf, 0)) }); allocs != 0 {
+		t.Errorf("a cached ReadAt allocates %v times", allocs)
+	}
+}

@@ -237,7 +237,8 @@ func (r *Ring) EnterTimeout(toSubmit, minComplete uint32, timeout int64) (int, e
 	}
 	// Both live on the heap (they escape through the conversion below), and the kernel copies
 	// them during the call, so they need to outlive only the call.
-	ts := &unix.Timespec{Sec: timeout / 1e9, Nsec: timeout % 1e9}
+	ts := new(unix.Timespec)
+	*ts = unix.NsecToTimespec(timeout)
 	arg := &GeteventsArg{Ts: uint64(uintptr(unsafe.Pointer(ts)))}
 	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit),
 		uintptr(minComplete), EnterGetevents|EnterExtArg, uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))

@@ -1,0 +1,162 @@
+package ovio
+
+// The single-issuer mode of the io_uring engine (Config.SingleIssuer).
+//
+// Reads and writes finish their completion as task work on the thread that submitted them. With
+// Go's threads, that thread may be asleep or running other code, and the kernel wakes or
+// interrupts it for every completion. With IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, the kernel
+// defers that work until the one thread allowed to enter the ring asks for completions, and then
+// runs it in a batch.
+//
+// So one goroutine, the issuer, is locked to an OS thread for the engine's life and does every
+// io_uring_enter. It holds the submitter role for good: the default mode's paths stay as they
+// are, except that a goroutine that queues an entry and cannot take the role kicks the issuer
+// instead. The issuer waits in the kernel (GETEVENTS) when it has nothing to submit; a read of an
+// eventfd is kept pending in the ring, so that a kick — a write to the eventfd — completes it and
+// wakes the issuer. A kick costs a system call only when the issuer sleeps.
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ovio/ovio/internal/uring"
+	"golang.org/x/sys/unix"
+)
+
+const udKick = 4 // the issuer's read of its eventfd
+
+// issuer is the single-issuer mode's state.
+type issuer struct {
+	sleeping atomic.Bool // the issuer waits in the kernel with nothing to submit
+	efd      int         // the eventfd whose write wakes it
+	buf      [8]byte     // where the pending read of efd lands; pinned
+	pin      runtime.Pinner
+	armed    bool       // a read of efd is in the ring; the issuer's alone
+	done     chan error // the issuer's exit, with the ring's Close error
+}
+
+func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
+	type result struct {
+		d   *uringDriver
+		err error
+	}
+	ready := make(chan result, 1)
+	go func() {
+		// Locked for good: the ring accepts io_uring_enter from this thread only, and the thread
+		// ends with this goroutine.
+		runtime.LockOSThread()
+		r, p, err := setupRing(cfg, uring.SetupSingleIssuer|uring.SetupDeferTaskrun|uring.SetupSubmitAll)
+		if errors.Is(err, syscall.EINVAL) {
+			err = notSupported("IORING_SETUP_DEFER_TASKRUN (Linux 6.1)")
+		}
+		if err != nil {
+			ready <- result{err: err}
+			return
+		}
+		efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+		if err != nil {
+			r.Close()
+			ready <- result{err: os.NewSyscallError("eventfd", err)}
+			return
+		}
+		d := newUringDriver(e, r, p)
+		d.issuer = &issuer{efd: efd, done: make(chan error, 1)}
+		d.submitting.Store(true)
+		ready <- result{d: d}
+		d.issue()
+	}()
+	res := <-ready
+	return res.d, res.err
+}
+
+// issue is the issuer's loop: submit what is queued, run the kernel's deferred completion work,
+// deliver what completed; sleep in the kernel when there is nothing to submit.
+func (d *uringDriver) issue() {
+	is := d.issuer
+	is.pin.Pin(&is.buf)
+	defer func() {
+		err := d.ring.Close()
+		unix.Close(is.efd)
+		is.pin.Unpin()
+		is.done <- err
+	}()
+	for {
+		d.sqMu.Lock()
+		// Re-arm the kick's read where there is room: the issuer must never wait for room,
+		// since only the issuer makes it. Without room there is something to submit anyway.
+		if !is.armed && d.state != ringClosed && d.sqTail-d.ring.SQHead() < d.ring.SQEntries() {
+			is.armed = d.putInternal(udKick, func(sqe *uring.SQE) { sqe.PrepRead(int32(is.efd), is.buf[:], 0) })
+		}
+		from, to := d.submitted.Load(), d.sqTail
+		d.sqMu.Unlock()
+		var wait uint32
+		if from == to {
+			if d.stopping.Load() {
+				return
+			}
+			// Say we sleep, then look again: a goroutine that queued after our look sees the
+			// flag and kicks.
+			is.sleeping.Store(true)
+			if d.ring.SQTail() != d.submitted.Load() || d.stopping.Load() || !is.armed {
+				is.sleeping.Store(false)
+				continue
+			}
+			wait = 1
+		}
+		n, err := d.ring.Enter(to-from, wait, uring.EnterGetevents)
+		is.sleeping.Store(false)
+		switch {
+		case err == nil:
+			d.submitted.Store(from + uint32(n))
+		case err == syscall.EINTR, err == syscall.EAGAIN, err == syscall.EBUSY:
+			// Interrupted, or short of memory, or completions wait in the overflow list: reaping
+			// flushes them; then try again.
+		default:
+			d.abandon(os.NewSyscallError("io_uring_enter", err))
+		}
+		if d.sqWaiters.Load() > 0 {
+			d.sqMu.Lock()
+			d.sqSpace.Broadcast()
+			d.sqMu.Unlock()
+		}
+		d.reap()
+	}
+}
+
+// kick wakes the issuer if it sleeps in the kernel; it does nothing in the default mode.
+func (d *uringDriver) kick() {
+	if is := d.issuer; is != nil && is.sleeping.Load() && is.sleeping.CompareAndSwap(true, false) {
+		one := [8]byte{1}
+		unix.Write(is.efd, one[:])
+	}
+}
+
+// closeIssuer is close for the single-issuer mode: the issuer keeps reaping while Close waits,
+// and closes the ring itself.
+func (d *uringDriver) closeIssuer() error {
+	d.sqMu.Lock()
+	d.state = ringClosing
+	d.sqSpace.Broadcast()
+	d.sqMu.Unlock()
+	d.cancelInFlight(true)
+	again := time.Now().Add(time.Second)
+	for d.e.ops.inFlight() > 0 {
+		time.Sleep(time.Millisecond)
+		if time.Now().After(again) {
+			d.cancelInFlight(false)
+			again = time.Now().Add(time.Second)
+		}
+	}
+	// Closed before the issuer goes: nothing may be queued into a ring being unmapped.
+	d.sqMu.Lock()
+	d.state = ringClosed
+	d.sqSpace.Broadcast()
+	d.sqMu.Unlock()
+	d.stopping.Store(true)
+	d.kick()
+	return <-d.issuer.done
+}
