@@ -197,8 +197,8 @@ func sampleThreads(b *testing.B) func() {
 
 // BenchmarkReadAt4K reads 4 KiB at random aligned offsets of a page-cached file, from one and
 // from 256 goroutines, with os.File.ReadAt, with ovio as File reads (the page cache first, the
-// ring for what would block), with every read through the ring, and with the blocking engine
-// (every read through a worker).
+// ring for what would block), with every read through the ring, and the same two ways with the
+// blocking engine (the page cache first, then its workers; every read through a worker).
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
@@ -219,7 +219,11 @@ func BenchmarkReadAt4K(b *testing.B) {
 			_, err := e.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
 			return err
 		}},
-		{"blocking", func(buf []byte, off int64) error {
+		{"blocking", func(buf []byte, off int64) error { // the fallback, as File reads
+			_, err := blocking.Do(ctx, ovio.ReadAtNowait(ovio.Handle(f.Fd()), buf, off))
+			return err
+		}},
+		{"pool", func(buf []byte, off int64) error { // every read through the fallback's workers
 			_, err := blocking.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
 			return err
 		}},

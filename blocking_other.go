@@ -21,6 +21,10 @@ func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
 	return w.pollStream(o, write, bufs)
 }
 
+// setTry leaves the engine without a first attempt outside the pool: these systems have no
+// RWF_NOWAIT.
+func (d *blockingDriver) setTry() {}
+
 // newWakeFD returns a pipe, nonblocking at both ends: a write makes the read end readable until
 // a read drains it.
 func newWakeFD() (wakeFD, error) {

@@ -120,7 +120,9 @@ func openBlocking(e *Engine, cfg *Config) *blockingDriver {
 	if n == 0 {
 		n = defaultWorkers()
 	}
-	return &blockingDriver{e: e, max: n, idleFor: blockingIdle}
+	d := &blockingDriver{e: e, max: n, idleFor: blockingIdle}
+	d.setTry()
+	return d
 }
 
 func (d *blockingDriver) kind() string { return "blocking" }
