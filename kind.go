@@ -12,8 +12,9 @@ import (
 
 // EnvEngine is the environment variable that chooses the engine when Config.Kind is empty:
 // "io_uring", "iocp" or "blocking", among those the platform has. Open fails, listing the valid
-// names, when it holds anything else. Users set it to force the portable engine, and tests to run
-// a program against each engine.
+// names, when it holds anything else; an engine it names is used or Open fails, as for
+// Config.Kind. Users set it to force the portable engine, and tests to run a program against each
+// engine. Empty is the same as unset.
 const EnvEngine = "OVIO_ENGINE"
 
 // allEngines are the engines ovio has, on some platform.
