@@ -13,7 +13,7 @@ import (
 )
 
 // TestBlockingIdleWorkersExit checks that workers start for a burst of ops and exit once idle,
-// without Close: an idle engine holds no goroutine.
+// without Close, and the poller too: an idle engine holds no goroutine.
 func TestBlockingIdleWorkersExit(t *testing.T) {
 	e, err := Open(&Config{Kind: "blocking", Workers: 8})
 	if err != nil {
@@ -33,7 +33,19 @@ func TestBlockingIdleWorkersExit(t *testing.T) {
 	}
 	defer f.Close()
 	f.Write(make([]byte, 4096))
+	polling := func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.polling
+	}
+	var p [2]int
+	if err := syscall.Pipe(p[:]); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
 	for round := 0; round < 2; round++ { // the pool grows again after it emptied
+		parked := e.Start(context.Background(), Read(p[0], make([]byte, 1)))
 		var wg sync.WaitGroup
 		for g := 0; g < 32; g++ {
 			wg.Add(1)
@@ -52,10 +64,19 @@ func TestBlockingIdleWorkersExit(t *testing.T) {
 		if n := workers(); n == 0 || n > 8 {
 			t.Errorf("round %d: %d workers after a burst, want 1 to 8", round, n)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for workers() > 0 {
+		for deadline := time.Now().Add(5 * time.Second); !polling(); time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("round %d: %d workers still there long after their idle timeout", round, workers())
+				t.Fatalf("round %d: a read waits for a pipe, and no poller runs", round)
+			}
+		}
+		syscall.Write(p[1], []byte("x"))
+		if n, err := parked.Result(); n != 1 || err != nil {
+			t.Fatalf("round %d: the parked read: %d, %v", round, n, err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for workers() > 0 || polling() {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: %d workers (poller: %v) still there long after their idle timeout", round, workers(), polling())
 			}
 			time.Sleep(5 * time.Millisecond)
 		}

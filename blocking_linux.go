@@ -28,18 +28,16 @@ func execSys(o *op) (n int, err error) {
 	}
 }
 
-// streamSys reads or writes at the current position. It tries first without blocking
-// (RWF_NOWAIT), which answers at once from a ready descriptor, in blocking mode or not, and
-// waits in poll only when the descriptor is not ready. A file that cannot say "not ready" that
-// way (EOPNOTSUPP: a terminal, procfs) is polled first.
-func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
+// streamSys reads or writes at the current position without blocking (RWF_NOWAIT), which
+// answers at once from a ready descriptor, in blocking mode or not, and reports ready = false
+// for one that is not ready. A file that cannot say "not ready" that way (EOPNOTSUPP: a
+// terminal, procfs) takes the portable path.
+func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (n int, err error, ready bool) {
 	if w.d.pollOnly {
 		return w.pollStream(o, write, bufs)
 	}
 	fd := o.req.h
 	for {
-		var n int
-		var err error
 		if write {
 			n, err = unix.Pwritev2(fd, bufs, -1, unix.RWF_NOWAIT)
 		} else {
@@ -47,23 +45,22 @@ func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
 		}
 		switch err {
 		case nil:
-			return n, nil
+			return n, nil, true
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			if blocksOnDisk(fd) {
 				// A regular file or a block device whose data is not in memory: nothing to
 				// poll for. Read it plainly.
-				return plain(fd, write, bufs)
+				n, err = plain(fd, write, bufs)
+				return n, err, true
 			}
-			if err := w.waitFD(o, fd, write); err != nil {
-				return 0, err
-			}
+			return 0, nil, false
 		case syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENOSYS:
-			// No RWF_NOWAIT for this file (or this kernel): the plain call, after poll, says
-			// what it has to say.
+			// No RWF_NOWAIT for this file (or this kernel): poll(2) and the plain call say
+			// what there is to say.
 			return w.pollStream(o, write, bufs)
 		default:
-			return 0, err
+			return 0, err, true
 		}
 	}
 }

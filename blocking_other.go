@@ -15,9 +15,9 @@ func execSys(o *op) (int, error) {
 	return 0, notSupported(opNames[o.req.code] + " on the blocking engine")
 }
 
-// streamSys reads or writes at the current position: poll first, where a cancel can reach the
-// wait, then the plain call.
-func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (int, error) {
+// streamSys reads or writes at the current position if poll(2) says the descriptor is ready,
+// and reports ready = false otherwise.
+func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (n int, err error, ready bool) {
 	return w.pollStream(o, write, bufs)
 }
 

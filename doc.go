@@ -48,10 +48,11 @@
 // errors.Is(err, context.Canceled) or errors.Is(err, context.DeadlineExceeded) holds.
 //
 // The blocking engine cancels what it can reach: an op still waiting for a worker never runs (its
-// ECANCELED is synthesised, so that errors read the same), a read or write waiting for a pipe, a
-// socket or a terminal to be ready ends at once, and a Timeout stops; an op already inside any
-// other system call (a read of a regular file, fsync, openat of a FIFO) finishes, and reports its
-// result as an op that completed before its cancel does. Close waits for it.
+// ECANCELED is synthesised, so that errors read the same); a read or write waiting for a pipe, a
+// socket or a terminal to be ready, which waits in the engine's poller and not in a worker, ends
+// at once; a Timeout stops. An op already inside a system call (a read of a regular file, fsync,
+// openat of a FIFO) finishes, and reports its result as an op that completed before its cancel
+// does. Close waits for it.
 //
 // # Memory
 //

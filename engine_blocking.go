@@ -12,18 +12,25 @@ package ovio
 // start when ops need them and exit after blockingIdle without work, so an idle engine holds no
 // goroutine, and a closed one none at all.
 //
-// Cancellation:
-//   - An op still in the queue is taken out and completes with ECANCELED, a code the engine
-//     synthesises so that it reads like the kernel's (OpError.Cause says why). It never runs.
-//   - A read or write that waits for a pipe, a socket or a terminal to be ready waits in poll(2)
-//     together with the worker's wake descriptor, which a cancel signals: it ends with ECANCELED
-//     and moves no data.
-//   - A Timeout is a timer, not a worker, and a cancel stops it.
-//   - Any other op already in its system call (a read of a regular file, fsync, openat, ...)
-//     cannot be interrupted: it finishes, and reports its result as any op that completed
-//     before its cancel does.
+// A worker never waits for a descriptor to become ready. A read or write of a pipe, a socket or a
+// terminal that is not ready (RWF_NOWAIT says EAGAIN on Linux; poll(2) with no timeout says so
+// elsewhere) is parked: one poller goroutine per engine waits in poll(2) for every parked op's
+// descriptor, and for its own wake descriptor, and puts an op whose descriptor is ready back at
+// the head of the queue. So idle connections cost no worker, and cannot starve the file I/O of
+// the engine, as they would if each held a worker.
 //
-// d.mu guards the queue, the timer list, the workers and every op's blockingOp.
+// Cancellation:
+//   - An op in the queue, or parked, is taken out and completes with ECANCELED, a code the engine
+//     synthesises so that it reads like the kernel's (OpError.Cause says why). It moves no data.
+//   - A Timeout is a timer, not a worker, and a cancel stops it.
+//   - An op already in its system call (a read of a regular file, fsync, openat, ...) cannot be
+//     interrupted: it finishes, and reports its result as any op that completed before its
+//     cancel does.
+//
+// Files read and written as File does (rwNowait) try the page cache first, in the caller's
+// goroutine, as the io_uring engine does (Linux: setTry).
+//
+// d.mu guards the queue, the timer list, the parked ops, the workers and every op's blockingOp.
 
 import (
 	"encoding/binary"
@@ -46,8 +53,9 @@ func defaultWorkers() int { return max(4, 4*runtime.GOMAXPROCS(0)) }
 const (
 	blkNone    = iota
 	blkQueued  // in d.queue, waiting for a worker
-	blkRunning // in a worker: blockingOp.w
+	blkRunning // in a worker
 	blkTimer   // a Timeout whose timer is armed, in d.timers
+	blkParked  // a stream op waiting for its descriptor, in d.parked
 )
 
 // blockingOp is an op's state in the blocking engine. d.mu guards it; opSys.reset leaves it
@@ -56,7 +64,8 @@ type blockingOp struct {
 	prev, next *op
 	gen        uint32
 	where      uint8
-	w          *worker     // blkRunning: the worker running the op
+	write      bool        // blkParked: waits to write, else to read
+	slot       int         // blkParked: the op's index in d.parked
 	timer      *time.Timer // a Timeout op's timer, kept for the op's later lives
 }
 
@@ -89,6 +98,17 @@ func (l *opList) remove(o *op) {
 	b.prev, b.next = nil, nil
 }
 
+func (l *opList) pushFront(o *op) {
+	b := &o.sys.blk
+	b.prev, b.next = nil, l.head
+	if l.head != nil {
+		l.head.sys.blk.prev = o
+	} else {
+		l.tail = o
+	}
+	l.head = o
+}
+
 func (l *opList) pop() *op {
 	o := l.head
 	if o != nil {
@@ -109,9 +129,12 @@ type blockingDriver struct {
 	mu      sync.Mutex
 	queue   opList
 	timers  opList
-	idle    []*worker // waiting for an op, the most recently idle last
-	workers []*worker // every worker alive
-	wg      sync.WaitGroup
+	idle    []*worker      // waiting for an op, the most recently idle last
+	workers []*worker      // every worker alive
+	parked  []*op          // stream ops waiting for their descriptor
+	polling bool           // the poller runs
+	pollFD  wakeFD         // the poller's wake descriptor, while it runs and has one
+	wg      sync.WaitGroup // the workers and the poller
 }
 
 // openBlocking opens the blocking engine. It needs nothing from the kernel, so it cannot fail.
@@ -132,8 +155,6 @@ type worker struct {
 	d     *blockingDriver
 	wake  chan struct{} // one token when the worker is taken off the idle stack
 	timer *time.Timer   // the idle timeout
-	cur   *op           // the op it runs; d.mu guards it
-	fd    wakeFD        // signalled to interrupt a wait in poll; created on first need
 }
 
 // inline completes the ops that need no worker, and reports whether it did.
@@ -210,17 +231,23 @@ func (d *blockingDriver) put(o *op, gen uint32) bool {
 	}
 	b.where = blkQueued
 	d.queue.push(o)
+	d.dispatch()
+	return true
+}
+
+// dispatch finds a worker for an op just queued: an idle one, or a new one if the pool is not
+// full. d.mu is held.
+func (d *blockingDriver) dispatch() {
 	if n := len(d.idle); n > 0 {
 		w := d.idle[n-1]
 		d.idle = d.idle[:n-1]
 		w.wake <- struct{}{}
 	} else if len(d.workers) < d.max {
-		w := &worker{d: d, wake: make(chan struct{}, 1), fd: noWakeFD}
+		w := &worker{d: d, wake: make(chan struct{}, 1)}
 		d.workers = append(d.workers, w)
 		d.wg.Add(1)
 		go w.run()
 	}
-	return true
 }
 
 // fire completes a Timeout op whose timer expired.
@@ -267,9 +294,14 @@ func (d *blockingDriver) cancel(o *op, gen uint32) {
 			return
 		}
 		// The timer fired: fire completes the op.
-	case blkRunning:
-		b.w.fd.signal()
+	case blkParked:
+		d.unpark(o)
+		d.mu.Unlock()
+		d.completeOp(o, gen, 0, syscall.ECANCELED)
+		return
 	}
+	// blkRunning: in a system call, out of reach; an op that would then wait for its descriptor
+	// sees the cancel flag instead of parking.
 	d.mu.Unlock()
 }
 
@@ -296,12 +328,13 @@ func (d *blockingDriver) close() error {
 		}
 		o = next
 	}
-	for _, w := range d.workers {
-		if o := w.cur; o != nil {
-			o.requestCancel(o.sys.blk.gen, causeClosed)
-			w.fd.signal()
-		}
+	for _, o := range d.parked {
+		o.sys.blk.where = blkNone
+		cs = append(cs, cancelled{o, o.sys.blk.gen})
 	}
+	clear(d.parked)
+	d.parked = d.parked[:0]
+	d.pollFD.signal() // it finds nothing parked and the engine closing, and exits
 	for _, w := range d.idle {
 		w.wake <- struct{}{} // it finds the engine closing and exits
 	}
@@ -312,6 +345,8 @@ func (d *blockingDriver) close() error {
 		c.o.requestCancel(c.gen, causeClosed)
 		d.completeOp(c.o, c.gen, 0, syscall.ECANCELED)
 	}
+	// Running ops finish their system call; one that would park finds the engine closing and
+	// completes with ECANCELED instead.
 	d.wg.Wait()
 	// What is left: timers that fired and are completing their op, and ops between
 	// Engine.prepare and start, which start fails with ErrClosed.
@@ -321,45 +356,198 @@ func (d *blockingDriver) close() error {
 	return nil
 }
 
-// run is a worker's life: take an op from the queue, run it, complete it; wait a while for the
-// next one when the queue is empty.
+// run is a worker's life: take an op from the queue, run it, complete it (or park it); wait a
+// while for the next one when the queue is empty.
 func (w *worker) run() {
 	d := w.d
 	defer d.wg.Done()
 	var (
-		o   *op
-		gen uint32
-		n   int64
-		err error
+		o      *op
+		gen    uint32
+		res    result
+		cancel bool // o would have parked, but it is cancelled or the engine is closing
 	)
 	for {
 		d.mu.Lock()
 		if o != nil {
 			// The op leaves the worker before it completes: once complete, it may start
 			// another life.
-			o.sys.blk.where, o.sys.blk.w = blkNone, nil
-			w.cur = nil
+			o.sys.blk.where = blkNone
+			if res.park {
+				cancel = !d.park(o, res.write)
+			}
 		}
 		next := d.queue.pop()
 		var nextGen uint32
 		if next != nil {
 			b := &next.sys.blk
-			b.where, b.w = blkRunning, w
+			b.where = blkRunning
 			nextGen = b.gen
-			w.cur = next
 		}
 		d.mu.Unlock()
-		if o != nil {
-			d.completeOp(o, gen, n, err)
+		switch {
+		case o == nil, res.park && !cancel:
+		case cancel:
+			d.completeOp(o, gen, 0, syscall.ECANCELED)
+		default:
+			d.completeOp(o, gen, res.n, res.err)
 		}
-		o, gen = next, nextGen
+		o, gen, cancel = next, nextGen, false
 		if o == nil {
 			if !w.idleWait() {
 				return
 			}
 			continue
 		}
-		n, err = w.exec(o)
+		res = w.exec(o)
+	}
+}
+
+// result is what a worker made of an op: its result and native error, or that it must wait for
+// its descriptor.
+type result struct {
+	n     int64
+	err   error
+	park  bool // the descriptor is not ready: park the op
+	write bool // park: it waits to write
+}
+
+// park hands o, whose descriptor is not ready, to the poller. It reports false, leaving o to be
+// completed with ECANCELED, if o was cancelled meanwhile or the engine is closing. d.mu is held.
+func (d *blockingDriver) park(o *op, write bool) bool {
+	b := &o.sys.blk
+	if d.closing.Load() {
+		o.requestCancel(b.gen, causeClosed)
+		return false
+	}
+	if o.state.Load()&flagCancel != 0 {
+		return false // the cancel came while the op was in its worker
+	}
+	b.where, b.write, b.slot = blkParked, write, len(d.parked)
+	d.parked = append(d.parked, o)
+	if !d.polling {
+		d.polling = true
+		d.wg.Add(1)
+		go d.poll()
+	} else {
+		d.pollFD.signal()
+	}
+	return true
+}
+
+// unpark takes o out of the parked ops. d.mu is held.
+func (d *blockingDriver) unpark(o *op) {
+	b := &o.sys.blk
+	last := len(d.parked) - 1
+	if moved := d.parked[last]; moved != o {
+		d.parked[b.slot] = moved
+		moved.sys.blk.slot = b.slot
+	}
+	d.parked[last] = nil
+	d.parked = d.parked[:last]
+	b.where = blkNone
+	d.pollFD.signal() // its descriptor leaves the poller's set
+}
+
+// parkedRef is a parked op as the poller saw it, and the entry of its descriptor in the poll set.
+type parkedRef struct {
+	o     *op
+	gen   uint32
+	entry int
+	write bool
+}
+
+// poll is the poller: it waits in poll(2) for the descriptors of the parked ops and puts each op
+// whose descriptor is ready back at the head of the queue. A parked op changes the set by
+// signalling the poller's wake descriptor. It exits after d.idleFor with nothing parked, or when
+// the engine closes.
+func (d *blockingDriver) poll() {
+	defer d.wg.Done()
+	wake, err := newWakeFD()
+	if err != nil {
+		wake = noWakeFD // short of descriptors: look at the set every 50ms instead
+	}
+	d.mu.Lock()
+	d.pollFD = wake
+	d.mu.Unlock()
+	var (
+		fds        []unix.PollFd
+		refs       []parkedRef
+		entry      = map[int32]int{} // descriptor -> its entry in fds
+		emptySince time.Time
+	)
+	for {
+		d.mu.Lock()
+		timeout := -1
+		if len(d.parked) == 0 {
+			now := time.Now()
+			if emptySince.IsZero() {
+				emptySince = now
+			}
+			if d.closing.Load() || now.Sub(emptySince) >= d.idleFor {
+				d.polling = false
+				d.pollFD = noWakeFD
+				d.mu.Unlock()
+				wake.close()
+				return
+			}
+			timeout = int((d.idleFor - now.Sub(emptySince) + time.Millisecond - 1) / time.Millisecond)
+		} else {
+			emptySince = time.Time{}
+		}
+		// One entry per descriptor, however many ops wait for it: poll(2) refuses more entries
+		// than RLIMIT_NOFILE.
+		fds = append(fds[:0], unix.PollFd{Fd: int32(wake.r), Events: unix.POLLIN})
+		refs = refs[:0]
+		clear(entry)
+		for _, o := range d.parked {
+			b := &o.sys.blk
+			fd := int32(o.req.h)
+			i, ok := entry[fd]
+			if !ok {
+				i = len(fds)
+				entry[fd] = i
+				fds = append(fds, unix.PollFd{Fd: fd})
+			}
+			if b.write {
+				fds[i].Events |= unix.POLLOUT
+			} else {
+				fds[i].Events |= unix.POLLIN
+			}
+			refs = append(refs, parkedRef{o, b.gen, i, b.write})
+		}
+		d.mu.Unlock()
+
+		if wake == noWakeFD && (timeout < 0 || timeout > 50) {
+			timeout = 50
+		}
+		if _, err := unix.Poll(fds, timeout); err != nil && err != syscall.EINTR && err != syscall.EAGAIN {
+			time.Sleep(10 * time.Millisecond) // ENOMEM: try again; the ops stay cancellable
+			continue
+		}
+		if fds[0].Revents != 0 {
+			wake.drain()
+		}
+
+		d.mu.Lock()
+		for _, r := range refs {
+			ev := fds[r.entry].Revents
+			if r.write {
+				ev &^= unix.POLLIN | unix.POLLPRI
+			} else {
+				ev &^= unix.POLLOUT
+			}
+			// Ready, or POLLHUP, POLLERR, POLLNVAL: the call will say which. (macOS answers
+			// POLLNVAL for some devices it cannot poll: their call then blocks as it would.)
+			if ev == 0 || r.o.sys.blk.where != blkParked || r.o.sys.blk.gen != r.gen {
+				continue
+			}
+			d.unpark(r.o)
+			r.o.sys.blk.where = blkQueued
+			d.queue.pushFront(r.o)
+			d.dispatch()
+		}
+		d.mu.Unlock()
 	}
 }
 
@@ -400,23 +588,19 @@ func (w *worker) idleWait() bool {
 	return true
 }
 
-// exit takes the worker out of the pool and releases its wake descriptor. d.mu is held; exit
-// releases it.
+// exit takes the worker out of the pool. d.mu is held; exit releases it.
 func (w *worker) exit() {
 	d := w.d
 	if i := slices.Index(d.workers, w); i >= 0 {
 		d.workers = slices.Delete(d.workers, i, i+1)
 	}
-	fd := w.fd
-	w.fd = noWakeFD // cancels stop signalling it
 	d.mu.Unlock()
-	fd.close()
 }
 
-// exec runs o's system calls and returns its result and native error.
-func (w *worker) exec(o *op) (int64, error) {
+// exec runs o's system calls and returns their result, or that o must wait for its descriptor.
+func (w *worker) exec(o *op) result {
 	if o.state.Load()&flagCancel != 0 {
-		return 0, syscall.ECANCELED // cancelled before it ran: it never does
+		return result{err: syscall.ECANCELED} // cancelled before it ran: it never does
 	}
 	r := &o.req
 	var n int
@@ -477,104 +661,76 @@ func (w *worker) exec(o *op) (int64, error) {
 		n, err = execSys(o)
 	}
 	if err != nil {
-		return 0, err
+		return result{err: err}
 	}
-	return int64(n), nil
+	return result{n: int64(n)}
 }
 
-// stream reads or writes a descriptor at its current position, waiting in poll(2), where a
-// cancel can reach it, while the descriptor is not ready.
-func (w *worker) stream(o *op, write bool, bufs [][]byte) (int64, error) {
-	n, err := w.streamSys(o, write, bufs)
-	if err != nil {
-		return 0, err
+// stream reads or writes a descriptor at its current position, or reports that it is not ready:
+// then the op parks until it is.
+func (w *worker) stream(o *op, write bool, bufs [][]byte) result {
+	n, err, ready := w.streamSys(o, write, bufs)
+	switch {
+	case !ready:
+		return result{park: true, write: write}
+	case err != nil:
+		return result{err: err}
 	}
-	return int64(n), nil
+	return result{n: int64(n)}
 }
 
-// pollStream waits for the descriptor to be ready, then makes the plain call; again if another
-// reader or writer of the descriptor took the readiness first (EAGAIN). On a descriptor in
-// blocking mode, that other reader can leave the call blocked beyond a cancel's reach: it ends
-// when data comes.
-func (w *worker) pollStream(o *op, write bool, bufs [][]byte) (int, error) {
+// pollStream reads or writes at the current position if poll(2) says the descriptor is ready,
+// and reports ready = false otherwise, or if another reader or writer took the readiness first
+// (EAGAIN). On a descriptor in blocking mode, that other one can leave the call blocked, beyond
+// a cancel's reach, until data or room comes: the portable path's one weakness.
+func (w *worker) pollStream(o *op, write bool, bufs [][]byte) (n int, err error, ready bool) {
+	fd := o.req.h
 	empty := true
 	for _, b := range bufs {
 		empty = empty && len(b) == 0
 	}
-	for {
-		// Moving no bytes does not wait, ready or not.
-		if !empty {
-			if err := w.waitFD(o, o.req.h, write); err != nil {
-				return 0, err
-			}
-		}
-		var n int
-		var err error
-		if write {
-			n, err = writev(o.req.h, bufs)
-		} else {
-			n, err = readv(o.req.h, bufs)
-		}
-		if err != syscall.EINTR && err != syscall.EAGAIN {
-			return n, err
-		}
-	}
-}
-
-// waitFD waits until fd is ready to be read, or written, or until o is cancelled: then it returns
-// ECANCELED.
-func (w *worker) waitFD(o *op, fd int, write bool) error {
-	if fd < 0 {
-		return nil // poll would ignore it; the call says EBADF
-	}
-	if w.fd == noWakeFD {
-		// A cancel signals the descriptor if it sees it, and otherwise set the cancel flag
-		// before it looked: the check below sees the flag.
-		if fd, err := newWakeFD(); err == nil {
-			w.d.mu.Lock()
-			w.fd = fd
-			w.d.mu.Unlock()
-		}
-	}
-	for {
-		if o.state.Load()&flagCancel != 0 {
-			return syscall.ECANCELED
-		}
-		fds := [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(w.fd.r), Events: unix.POLLIN}}
+	// Moving no bytes does not wait, ready or not; a bad descriptor is the call's to report.
+	if !empty && fd >= 0 {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		if write {
 			fds[0].Events = unix.POLLOUT
 		}
-		nfds, timeout := 2, -1
-		if w.fd == noWakeFD {
-			nfds, timeout = 1, 50 // short of descriptors: look at the flag every 50ms
+		for {
+			n, err := unix.Poll(fds, 0)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == nil && n == 0 {
+				return 0, nil, false
+			}
+			break // ready, or poll failed: the call says what it has to say
 		}
-		_, err := unix.Poll(fds[:nfds], timeout)
-		if err == syscall.EINTR || err == syscall.EAGAIN {
+	}
+	for {
+		if write {
+			n, err = writev(fd, bufs)
+		} else {
+			n, err = readv(fd, bufs)
+		}
+		switch err {
+		case syscall.EINTR:
 			continue
+		case syscall.EAGAIN:
+			return 0, nil, false
 		}
-		if err != nil {
-			return err
-		}
-		if fds[1].Revents != 0 {
-			w.fd.drain()
-		}
-		if fds[0].Revents != 0 {
-			// Ready, or POLLHUP, POLLERR, POLLNVAL: the call will say which. (macOS answers
-			// POLLNVAL for some devices it cannot poll: their call then blocks as it would.)
-			return nil
-		}
+		return n, err, true
 	}
 }
 
-// wakeFD is what a worker's poll watches besides the op's descriptor: an eventfd on Linux (r and
-// w the same), a pipe elsewhere.
+// wakeFD is what the poller's poll watches besides the parked ops' descriptors: an eventfd on
+// Linux (r and w the same), a pipe elsewhere.
 type wakeFD struct{ r, w int }
 
 var noWakeFD = wakeFD{-1, -1}
 
 var wakeToken = binary.NativeEndian.AppendUint64(nil, 1)
 
-// signal wakes the poll that watches the descriptor, if it has one. d.mu is held, so that the
+// signal wakes the poll that watches the descriptor, if there is one. d.mu is held, so that the
 // descriptor is not closed meanwhile.
 func (f wakeFD) signal() {
 	if f.w >= 0 {
