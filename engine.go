@@ -48,7 +48,9 @@ type Config struct {
 
 	// Workers bounds the goroutines of the blocking engine, each of which holds an OS thread while
 	// it is in a system call: at most this many ops are in system calls at once, and the others
-	// wait in a queue. The default is max(4, 4*GOMAXPROCS). Other engines ignore it.
+	// wait in a queue. A read or write waiting for a pipe or a socket to be ready holds none: it
+	// waits in the engine's one poller. The default is max(4, 4*GOMAXPROCS). Other engines
+	// ignore it.
 	Workers int
 
 	// SingleIssuer makes one OS thread, locked to a goroutine of the engine, the only one that
