@@ -18,9 +18,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fifo makes a FIFO: opening it for reading blocks in the kernel until a writer comes, out of a
+// mkfifo makes a FIFO: opening it for reading blocks in the kernel until a writer comes, out of a
 // cancel's reach, which holds a worker for as long as a test wants.
-func fifo(t *testing.T) string {
+func mkfifo(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "fifo")
 	if err := unix.Mkfifo(path, 0o600); err != nil {
@@ -55,7 +55,7 @@ func release(t *testing.T, path string) int {
 // holdWorker starts an open of a FIFO, which holds a worker in the kernel until release.
 func holdWorker(t *testing.T, e *ovio.Engine) (string, *ovio.Op) {
 	t.Helper()
-	path := fifo(t)
+	path := mkfifo(t)
 	f := e.Start(context.Background(), ovio.Openat(unix.AT_FDCWD, path, os.O_RDONLY, 0))
 	return path, f
 }

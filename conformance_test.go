@@ -125,6 +125,12 @@ func engineConfig(kind string) (string, bool) {
 	return base, issuer
 }
 
+// configFor returns the Config that opens the suite's kind.
+func configFor(kind string) *ovio.Config {
+	base, issuer := engineConfig(kind)
+	return &ovio.Config{Kind: base, SingleIssuer: issuer}
+}
+
 func testKind(t *testing.T, kind string) {
 	e := openEngine(t, kind, nil)
 	if want, _ := engineConfig(kind); e.Kind() != want {
@@ -518,8 +524,7 @@ func testBufferStaysAlive(t *testing.T, kind string) {
 }
 
 func testClosePending(t *testing.T, kind string) {
-	base, issuer := engineConfig(kind)
-	e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
+	e, err := ovio.Open(configFor(kind))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,9 +583,8 @@ func testClosePending(t *testing.T, kind string) {
 // testCloseRacesSubmitters closes an engine while goroutines keep starting ops on it: every op
 // ends, with its result or with ErrClosed, and Close returns.
 func testCloseRacesSubmitters(t *testing.T, kind string) {
-	base, issuer := engineConfig(kind)
 	for round := 0; round < 20; round++ {
-		e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
+		e, err := ovio.Open(configFor(kind))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,16 @@
 // Engine.Start runs one and returns an *Op, a future; Engine.DoBatch and Engine.StartBatch run many
 // with one system call.
 //
+// # Files
+//
+// File is the everyday way in: OpenFile, Create and Engine.OpenFile return a *File whose methods
+// are those of *os.File (Read, Write, Seek, ReadAt, WriteAt, Sync, Stat, Truncate, ReadDir,
+// Close), with os's semantics and os's errors, plus context forms of the I/O calls and
+// ReadAtBatch, which reads many ranges with one submission. Many goroutines may share a File;
+// Close cancels its ops in flight and closes the handle only after the last has completed.
+// DirFS is os.DirFS on an engine: an fs.FS whose Open, ReadFile and Stat do their waiting in
+// goroutines, not OS threads.
+//
 // # Cancellation
 //
 // A context is the cancellation token. A context already done never starts the op. When the

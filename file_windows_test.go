@@ -1,0 +1,3 @@
+package ovio_test
+
+const oDirectory = 0

@@ -1,0 +1,206 @@
+package ovio
+
+import (
+	"encoding/binary"
+	"io"
+	"io/fs"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReadDir reads getdents64 straight into a buffer: io_uring has no op for it, and a directory
+// read is one short system call per 8 KiB of entries. An entry's Info is statPath's lstat.
+
+// dirState is what ReadDir keeps between calls: entries read and not yet returned.
+type dirState struct {
+	mu   sync.Mutex
+	buf  *[]byte // nil until the first ReadDir, and after the end
+	nbuf int     // bytes of buf that getdents filled
+	bufp int     // the next entry's offset in buf
+}
+
+const dirBufSize = 8192 // as os: more than 5760, see golang.org/issue/24015
+
+var dirBufPool = sync.Pool{New: func() any { b := make([]byte, dirBufSize); return &b }}
+
+// reset drops the entries read ahead, as Seek must.
+func (d *dirState) reset() {
+	d.mu.Lock()
+	d.release()
+	d.mu.Unlock()
+}
+
+func (d *dirState) close() { d.reset() }
+
+// release returns the buffer; d.mu is held.
+func (d *dirState) release() {
+	if d.buf != nil {
+		dirBufPool.Put(d.buf)
+		d.buf = nil
+	}
+	d.nbuf, d.bufp = 0, 0
+}
+
+// The layout of struct linux_dirent64, the same on every architecture. The inode is not read:
+// as os does on Linux, entries with inode 0 (old XFS, FUSE) are kept.
+var (
+	direntReclenOff = unsafe.Offsetof(unix.Dirent{}.Reclen)
+	direntTypeOff   = unsafe.Offsetof(unix.Dirent{}.Type)
+	direntNameOff   = unsafe.Offsetof(unix.Dirent{}.Name)
+)
+
+// ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
+// n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
+// end. Entries of an unknown type are stat'ed right away, the others when Info asks.
+func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
+	if f == nil {
+		return nil, fs.ErrInvalid
+	}
+	ents, err := f.readDir(n)
+	if ents == nil {
+		ents = []fs.DirEntry{} // as os: never nil
+	}
+	return ents, err
+}
+
+func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
+	if !f.ref.acquire() {
+		return nil, f.pathErr("readdirent", fs.ErrClosed)
+	}
+	defer f.ref.release()
+	f.dirRead.Store(true)
+	d := &f.dir
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n == 0 {
+		n = -1 // below: negative reads to the end, positive counts down to 0
+	}
+	for n != 0 {
+		if d.bufp >= d.nbuf {
+			if d.buf == nil {
+				d.buf = dirBufPool.Get().(*[]byte)
+			}
+			d.bufp = 0
+			d.nbuf, err = getdents(f.h, *d.buf)
+			if err != nil {
+				d.nbuf = 0
+				return ents, f.pathErr("readdirent", err)
+			}
+			if d.nbuf <= 0 {
+				d.release()
+				break // the end
+			}
+		}
+		rec, ok := nextDirent((*d.buf)[d.bufp:d.nbuf])
+		if !ok {
+			break
+		}
+		d.bufp += len(rec)
+		name := direntName(rec)
+		if name == "." || name == ".." {
+			continue
+		}
+		typ := direntType(rec[direntTypeOff])
+		var info fs.FileInfo
+		if typ == ^fs.FileMode(0) {
+			// The file system did not say: ask, as os does.
+			st, err := statAt(f.e, f.ctx, f.h, name, unix.AT_SYMLINK_NOFOLLOW, name)
+			if isNotExist(err) {
+				continue // gone since getdents
+			}
+			if err != nil {
+				return ents, f.wrapErr("fstatat", nil, err)
+			}
+			typ, info = st.mode.Type(), st
+		}
+		if n > 0 {
+			n--
+		}
+		ents = append(ents, &dirEntry{e: f.e, parent: f.name, name: name, typ: typ, info: info})
+	}
+	if n > 0 && len(ents) == 0 {
+		return nil, io.EOF
+	}
+	return ents, nil
+}
+
+func isNotExist(err error) bool { return err == syscall.ENOENT }
+
+func getdents(fd int, buf []byte) (int, error) {
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// nextDirent returns the record at the start of buf.
+func nextDirent(buf []byte) ([]byte, bool) {
+	if uintptr(len(buf)) < direntNameOff {
+		return nil, false
+	}
+	reclen := int(binary.NativeEndian.Uint16(buf[direntReclenOff:]))
+	if reclen < int(direntNameOff) || reclen > len(buf) {
+		return nil, false
+	}
+	return buf[:reclen], true
+}
+
+// direntName returns the name of a record: NUL-terminated, padded.
+func direntName(rec []byte) string {
+	name := rec[direntNameOff:]
+	for i, c := range name {
+		if c == 0 {
+			name = name[:i]
+			break
+		}
+	}
+	return string(name)
+}
+
+// direntType maps d_type to a FileMode type, ^0 for unknown.
+func direntType(t uint8) fs.FileMode {
+	switch t {
+	case unix.DT_BLK:
+		return fs.ModeDevice
+	case unix.DT_CHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.DT_DIR:
+		return fs.ModeDir
+	case unix.DT_FIFO:
+		return fs.ModeNamedPipe
+	case unix.DT_LNK:
+		return fs.ModeSymlink
+	case unix.DT_REG:
+		return 0
+	case unix.DT_SOCK:
+		return fs.ModeSocket
+	}
+	return ^fs.FileMode(0)
+}
+
+// dirEntry is an entry of ReadDir.
+type dirEntry struct {
+	e      *Engine
+	parent string
+	name   string
+	typ    fs.FileMode
+	info   fs.FileInfo // known already if the type was not
+}
+
+func (d *dirEntry) Name() string      { return d.name }
+func (d *dirEntry) IsDir() bool       { return d.typ.IsDir() }
+func (d *dirEntry) Type() fs.FileMode { return d.typ }
+func (d *dirEntry) String() string    { return fs.FormatDirEntry(d) }
+
+// Info is os.Lstat of the entry.
+func (d *dirEntry) Info() (fs.FileInfo, error) {
+	if d.info != nil {
+		return d.info, nil
+	}
+	return statPath(d.e, d.parent+"/"+d.name, true)
+}
