@@ -3,10 +3,8 @@ package ovio
 // The blocking engine's Linux system calls.
 
 import (
-	"sync/atomic"
 	"syscall"
 
-	"github.com/ovio/ovio/internal/uring"
 	"golang.org/x/sys/unix"
 )
 
@@ -114,39 +112,7 @@ func newWakeFD() (wakeFD, error) {
 	return wakeFD{fd, fd}, nil
 }
 
-// noNowait latches a kernel without preadv2 or RWF_NOWAIT: try then answers nothing. That is
-// the kernel's, so the process's, not an engine's.
-var noNowait atomic.Bool
-
 // setTry gives the engine the first attempt that reads and writes marked rwNowait (File's) make
-// without an op, as the io_uring engine does: from or into the page cache with RWF_NOWAIT, in the
-// caller's goroutine. It costs one system call, as os.File's pread does, where a worker costs two
-// goroutine hand-offs besides.
-func (d *blockingDriver) setTry() { d.e.try = d.try }
-
-// try is uringDriver.try for the blocking engine: what would block goes to a worker.
-func (d *blockingDriver) try(code opCode, h Handle, buf []byte, off int64) (int, error, bool) {
-	if noNowait.Load() || (code != opRead && code != opWrite) {
-		return 0, nil, false
-	}
-	var n int
-	var errno syscall.Errno
-	if code == opRead {
-		n, errno = uring.PreadNowait(int32(h), buf, off)
-	} else {
-		n, errno = uring.PwriteNowait(int32(h), buf, off)
-	}
-	switch errno {
-	case 0:
-		if n == len(buf) || n == 0 || off == curPos {
-			return n, nil, true
-		}
-		return n, nil, false
-	case syscall.EAGAIN, syscall.EOPNOTSUPP, syscall.EINTR:
-		return 0, nil, false
-	case syscall.ENOSYS, syscall.EINVAL:
-		noNowait.Store(true) // no preadv2, or no RWF_NOWAIT (before Linux 4.14)
-		return 0, nil, false
-	}
-	return 0, errno, true
-}
+// without an op, as the io_uring engine does (see tryNowait). A worker costs two goroutine
+// hand-offs besides the system call.
+func (d *blockingDriver) setTry() { d.e.try = tryNowait }
