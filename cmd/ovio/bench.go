@@ -245,13 +245,15 @@ type bencher struct {
 	plan []benchItem
 	prog *progress
 
-	file    string // the file the phases use
-	size    int64  // how much of it
-	engine  string // the engine's kind, as opened
-	failed  int
-	start   time.Time
-	phaseNo int
-	phases  int
+	file   string // the file the phases use
+	size   int64  // how much of it
+	engine string // the engine's kind, as opened
+	// engineNote says why the engine is not the platform's preferred one, if it is not.
+	engineNote string
+	failed     int
+	start      time.Time
+	phaseNo    int
+	phases     int
 }
 
 // phase is one side of an item: the spec, and what the report calls it.
@@ -271,8 +273,11 @@ func (b *bencher) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open engine: %w", err)
 	}
-	b.engine = engineNote(e)
+	b.engine, b.engineNote = e.Kind(), fallbackNote(e)
 	e.Close()
+	if b.o.issuer && b.engine != "io_uring" {
+		return usagef("bench", "-issuer: the io_uring engine's lever, and the engine is %s", b.engine)
+	}
 
 	if b.o.fileUsed {
 		cleanup, desc, err := b.prepareFile(ctx)
@@ -646,6 +651,9 @@ func (b *bencher) header(file string) {
 	w := b.c.stdout
 	fmt.Fprintf(w, "ovio bench: ovio's %s engine beside os.File; %s/%s, %d CPUs, GOMAXPROCS %d\n",
 		b.engine, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	if b.engineNote != "" {
+		fmt.Fprintf(w, "engine: %s, %s\n", b.engine, b.engineNote)
+	}
 	if file != "" {
 		fmt.Fprintf(w, "file: %s\n", file)
 	}

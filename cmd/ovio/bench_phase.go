@@ -51,9 +51,10 @@ type phaseResult struct {
 	Depth      int     `json:"depth"`
 	Mode       string  `json:"mode"` // "goroutines": depth goroutines, one op each; "batch": one goroutine
 	Direct     bool    `json:"direct"`
-	Issuer     bool    `json:"issuer"` // ovio: Config.SingleIssuer
-	API        string  `json:"api"`    // what the reads and writes go through: os.File, ovio.File, requests
-	Nowait     bool    `json:"nowait"` // ovio.File tried the page cache first (Linux, not O_DIRECT)
+	Fallback   string  `json:"fallback,omitempty"` // ovio: why the engine is not the platform's preferred one
+	Issuer     bool    `json:"issuer"`             // ovio: Config.SingleIssuer
+	API        string  `json:"api"`                // what the reads and writes go through: os.File, ovio.File, requests
+	Nowait     bool    `json:"nowait"`             // ovio.File tried the page cache first (Linux, not O_DIRECT)
 	Seconds    float64 `json:"seconds"`
 	Ops        uint64  `json:"ops"`
 	IOPS       float64 `json:"iops"`
@@ -195,7 +196,7 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 			return nil, err
 		}
 		defer e.Close()
-		res.Engine, res.Issuer = e.Kind(), spec.Issuer
+		res.Engine, res.Issuer, res.Fallback = e.Kind(), spec.Issuer, fallbackNote(e)
 		ctx := context.Background() // the workers stop between ops; an op is never abandoned
 		if !w.file {
 			op = func([]byte, int64) error { _, err := e.Do(ctx, ovio.Nop()); return err }

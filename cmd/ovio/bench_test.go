@@ -293,3 +293,26 @@ func TestBenchInterrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchEngines runs ovio's side on each engine of the platform, chosen by -engine or by
+// OVIO_ENGINE, and checks that the report says which ran and why.
+func TestBenchEngines(t *testing.T) {
+	t.Parallel()
+	for _, name := range engineNames() {
+		r := run(t, benchArgs("-workload", "randread", "-engine", name, "-json")...)
+		r.expect(t, exitOK, nil, nil)
+		ps := phases(t, r.stdout)
+		if got := ps[len(ps)-1]["engine"]; got != name {
+			t.Errorf("-engine %s ran %v", name, got)
+		}
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	r := runIn(t, "", []string{"OVIO_ENGINE=blocking"}, benchArgs("-workload", "randread")...)
+	r.expect(t, exitOK, []string{"ovio's blocking engine", "engine: blocking, io_uring not used: another engine was asked for: OVIO_ENGINE=blocking"}, nil)
+	r = runIn(t, "", []string{"OVIO_ENGINE=blocking"}, benchArgs("-workload", "nop", "-json")...)
+	r.expect(t, exitOK, []string{`"fallback":"io_uring not used: another engine was asked for: OVIO_ENGINE=blocking"`}, nil)
+	runIn(t, "", []string{"OVIO_ENGINE=frob"}, benchArgs()...).expect(t, exitFailure, nil, []string{`OVIO_ENGINE: unknown engine "frob"`})
+	runIn(t, "", []string{"OVIO_ENGINE=blocking"}, benchArgs("-issuer")...).expect(t, exitUsage, nil, []string{"-issuer: the io_uring engine's lever, and the engine is blocking"})
+}

@@ -125,14 +125,21 @@ func TestCpTree(t *testing.T) {
 	src := filepath.Join(dir, "src")
 	makeTree(t, src)
 	want := treeSum(t, src)
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		args []string
 	}{
 		{"small-window", []string{"-chunk", "64k", "-window", "4", "-j", "2"}},
 		{"defaults", nil},
 		{"fsync-one-at-a-time", []string{"-fsync", "-chunk", "1000", "-window", "1", "-j", "1"}},
-	} {
+	}
+	if runtime.GOOS == "linux" {
+		cases = append(cases, struct {
+			name string
+			args []string
+		}{"blocking-engine", []string{"-engine", "blocking", "-chunk", "64k", "-window", "4"}})
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dst := filepath.Join(dir, c.name)
 			args := append(append([]string{"cp", "-r"}, c.args...), src, dst)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,7 +34,17 @@ func openEngine(kind string, issuer bool) (*ovio.Engine, error) {
 	return ovio.Open(&ovio.Config{Kind: kind, SingleIssuer: issuer})
 }
 
-// engineNote says which engine e is and, if it is not the platform's preferred one, why.
-func engineNote(e *ovio.Engine) string {
-	return e.Kind()
+// fallbackNote says why e is not the platform's preferred engine, or "" if it is: "io_uring not
+// used: io_uring is forbidden (seccomp or a container policy): ...", or "asked for by -engine"
+// when this command's -engine chose it.
+func fallbackNote(e *ovio.Engine) string {
+	err := e.Fallback()
+	if err == nil {
+		return ""
+	}
+	var ee *ovio.EngineError
+	if errors.As(err, &ee) && ee.Reason == ovio.ReasonAsked && strings.HasPrefix(ee.Detail, "Config.Kind=") {
+		return "asked for by -engine"
+	}
+	return strings.TrimPrefix(err.Error(), "ovio: ")
 }
