@@ -42,10 +42,6 @@ func TestMain(m *testing.M) {
 			args := []string{"build", "-o", ovioBin}
 			if raceBuild {
 				args = append(args, "-race")
-				// A race-enabled binary sleeps a second before it exits, unless told not to.
-				if os.Getenv("GORACE") == "" {
-					ovioEnv = append(ovioEnv, "GORACE=atexit_sleep_ms=0")
-				}
 			}
 			out, err := exec.Command(gobin, append(args, ".")...).CombinedOutput()
 			if err != nil {
@@ -59,6 +55,10 @@ func TestMain(m *testing.M) {
 				return 1
 			}
 			ovioEnv = []string{asOvio + "=1"}
+		}
+		// A race-enabled binary sleeps a second before it exits, unless told not to.
+		if raceBuild && os.Getenv("GORACE") == "" {
+			ovioEnv = append(ovioEnv, "GORACE=atexit_sleep_ms=0")
 		}
 		return m.Run()
 	}()
