@@ -79,21 +79,15 @@ func (f listFlag) Set(s string) error {
 	return nil
 }
 
-// formatSize prints a byte count the way parseSize reads it back: 4K, 1M, 1.5G, 100.
+// formatSize prints a byte count the way parseSize reads it back: in the largest binary unit
+// it is a whole multiple of (4K, 1M, 1536M), else in bytes.
 func formatSize(n int64) string {
-	units := []struct {
+	for _, u := range []struct {
 		suffix string
 		size   int64
-	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}}
-	for _, u := range units {
-		if n >= u.size {
-			if n%u.size == 0 {
-				return strconv.FormatInt(n/u.size, 10) + u.suffix
-			}
-			if n >= 10*u.size || n%(u.size/10) != 0 {
-				break
-			}
-			return strconv.FormatFloat(float64(n)/float64(u.size), 'f', 1, 64) + u.suffix
+	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
 		}
 	}
 	return strconv.FormatInt(n, 10)
