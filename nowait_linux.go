@@ -11,6 +11,11 @@ import (
 // is the kernel's, so the process's, not an engine's.
 var noNowait atomic.Bool
 
+// noNowaitWrite latches a file system that cannot write without waiting (EOPNOTSUPP: ext4's
+// buffered writes, for one): every attempt would be a wasted system call. It is per process, not
+// per file system, so a process writing to ext4 and XFS gives up the attempt on both.
+var noNowaitWrite atomic.Bool
+
 // tryNowait is Engine.try on Linux, for both engines: a read or write marked rwNowait (a File's,
 // whose descriptor is not O_DIRECT) first tries the page cache with RWF_NOWAIT, in the caller's
 // goroutine, without an op. It costs one system call, as os.File's pread does, where a trip
@@ -18,7 +23,7 @@ var noNowait atomic.Bool
 // hand-offs. What would block, and the rest of a partial transfer at an offset, still goes
 // through the engine.
 func tryNowait(code opCode, h Handle, buf []byte, off int64) (int, error, bool) {
-	if noNowait.Load() || (code != opRead && code != opWrite) {
+	if noNowait.Load() || (code != opRead && (code != opWrite || noNowaitWrite.Load())) {
 		return 0, nil, false
 	}
 	var n int
@@ -36,7 +41,12 @@ func tryNowait(code opCode, h Handle, buf []byte, off int64) (int, error, bool) 
 			return n, nil, true
 		}
 		return n, nil, false
-	case syscall.EAGAIN, syscall.EOPNOTSUPP, syscall.EINTR:
+	case syscall.EOPNOTSUPP:
+		if code == opWrite {
+			noNowaitWrite.Store(true)
+		}
+		return 0, nil, false
+	case syscall.EAGAIN, syscall.EINTR:
 		return 0, nil, false
 	case syscall.ENOSYS, syscall.EINVAL:
 		noNowait.Store(true) // no preadv2, or no RWF_NOWAIT (before Linux 4.14)
