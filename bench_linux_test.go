@@ -57,7 +57,7 @@ func rawNop(b *testing.B, batch int) {
 
 func BenchmarkNop(b *testing.B) {
 	b.Run("raw", func(b *testing.B) { rawNop(b, 1) })
-	for _, kind := range []string{"io_uring", "io_uring+issuer"} {
+	for _, kind := range []string{"io_uring", "io_uring+issuer", "blocking"} {
 		b.Run(benchName(kind), func(b *testing.B) {
 			e := openEngine(b, kind, nil)
 			ctx := context.Background()
@@ -70,6 +70,19 @@ func BenchmarkNop(b *testing.B) {
 			}
 		})
 	}
+	// A Nop completes inline on the blocking engine; a Timeout of 0 is its shortest round trip
+	// through another goroutine (a timer's).
+	b.Run("blocking/timeout0", func(b *testing.B) {
+		e := openEngine(b, "blocking", nil)
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := e.Do(ctx, ovio.Timeout(0)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // benchName names an engine kind in a benchmark: "ovio" for the default io_uring engine.
@@ -184,12 +197,14 @@ func sampleThreads(b *testing.B) func() {
 
 // BenchmarkReadAt4K reads 4 KiB at random aligned offsets of a page-cached file, from one and
 // from 256 goroutines, with os.File.ReadAt, with ovio as File reads (the page cache first, the
-// ring for what would block), and with every read through the ring.
+// ring for what would block), with every read through the ring, and the same two ways with the
+// blocking engine (the page cache first, then its workers; every read through a worker).
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
 	type reader func(buf []byte, off int64) error
 	e := openEngine(b, "", nil)
+	blocking := openEngine(b, "blocking", nil)
 	ctx := context.Background()
 	readers := []struct {
 		name string
@@ -202,6 +217,14 @@ func BenchmarkReadAt4K(b *testing.B) {
 		}},
 		{"ring", func(buf []byte, off int64) error { // every read through the ring
 			_, err := e.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
+			return err
+		}},
+		{"blocking", func(buf []byte, off int64) error { // the fallback, as File reads
+			_, err := blocking.Do(ctx, ovio.ReadAtNowait(ovio.Handle(f.Fd()), buf, off))
+			return err
+		}},
+		{"pool", func(buf []byte, off int64) error { // every read through the fallback's workers
+			_, err := blocking.Do(ctx, ovio.ReadAt(ovio.Handle(f.Fd()), buf, off))
 			return err
 		}},
 	}
@@ -321,7 +344,8 @@ func alignedBuf(b *testing.B, n int) []byte {
 }
 
 // BenchmarkDirectRead reads 4 KiB at random offsets with O_DIRECT, so that every read goes to the
-// device, from g goroutines at once (g reads in flight), with os.File and with ovio. It reports
+// device, from g goroutines at once (g reads in flight), with os.File, with ovio and with its
+// blocking engine (at most Config.Workers reads in flight). It reports
 // reads per second (iops), CPU per read (cpu-us/op, all threads of the process) and peak threads.
 // BENCHMARKS.md sets it beside fio's io_uring engine at iodepth 128 on the same file.
 func BenchmarkDirectRead(b *testing.B) {
@@ -335,6 +359,7 @@ func BenchmarkDirectRead(b *testing.B) {
 	pages := size / 4096
 	e := openEngine(b, "io_uring", nil)
 	ei := openEngine(b, "io_uring+issuer", nil)
+	eb := openEngine(b, "blocking", nil)
 	ctx := context.Background()
 	readers := map[string]func(buf []byte, off int64) error{
 		"os": func(buf []byte, off int64) error { _, err := df.ReadAt(buf, off); return err },
@@ -346,9 +371,13 @@ func BenchmarkDirectRead(b *testing.B) {
 			_, err := ei.Do(ctx, ovio.ReadAt(fd, buf, off))
 			return err
 		},
+		"blocking": func(buf []byte, off int64) error { // Config.Workers reads in flight at most
+			_, err := eb.Do(ctx, ovio.ReadAt(fd, buf, off))
+			return err
+		},
 	}
 	for _, g := range []int{1, 128, 1000} {
-		for _, name := range []string{"os", "ovio", "ovio-issuer"} {
+		for _, name := range []string{"os", "ovio", "ovio-issuer", "blocking"} {
 			read := readers[name]
 			b.Run(name+"/g"+strconv.Itoa(g), func(b *testing.B) {
 				report := sampleThreads(b)

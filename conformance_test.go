@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ovio/ovio"
+	"github.com/ovio/ovio/internal/leakcheck"
 )
 
 func TestConformance(t *testing.T) {
@@ -57,6 +58,7 @@ var conformance = []struct {
 	{"CloseRacesSubmitters", testCloseRacesSubmitters},
 	{"Stress", testStress},
 	{"StressGOGC1", testStressGOGC1},
+	{"Leaks", testLeaks},
 }
 
 // openEngine opens an engine of the given kind for one test and, at the test's end, checks that
@@ -731,5 +733,50 @@ func stress(t *testing.T, kind string, ops, goroutines int) {
 	}
 	if s := e.Stats(); s.InFlight != 0 {
 		t.Errorf("%d ops in flight after the stress", s.InFlight)
+	}
+}
+
+// testLeaks closes an engine that ran ops of every sort and still has some in flight: afterwards
+// the process holds no more goroutines and file descriptors than before the engine was opened
+// (its reaper, its workers, its ring or port, its wake descriptors are gone).
+func testLeaks(t *testing.T, kind string) {
+	before := leakcheck.Take()
+	t.Run("use", func(t *testing.T) { // the fixtures go with the subtest's cleanups
+		base, issuer := engineConfig(kind)
+		e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newPending(t, e)
+		h := tempFile(t, e)
+		ctx := context.Background()
+		if _, err := e.Do(ctx, ovio.WriteAt(h, make([]byte, 4096), 0)); err != nil {
+			t.Fatal(err)
+		}
+		reqs := make([]ovio.Request, 32)
+		for i := range reqs {
+			reqs[i] = ovio.ReadAt(h, make([]byte, 128), int64(i*128))
+		}
+		if err := e.DoBatch(ctx, reqs, make([]ovio.Result, len(reqs))); err != nil {
+			t.Fatal(err)
+		}
+		var futs []*ovio.Op
+		for i := 0; i < 40; i++ {
+			futs = append(futs, e.Start(ctx, p.read(make([]byte, 1))))
+		}
+		waitInFlight(t, e, len(futs))
+		futs[0].Cancel()
+		p.feed([]byte("ab"))
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range futs {
+			if _, err := f.Result(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, ovio.ErrClosed) {
+				t.Errorf("pending read: %v", err)
+			}
+		}
+	})
+	if err := leakcheck.Check(before, 5*time.Second); err != nil {
+		t.Fatalf("after Close: %v", err)
 	}
 }

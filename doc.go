@@ -20,7 +20,15 @@
 //     ConnectNamedPipe, LockFileEx and CfHydratePlaceholder are typed ones. See
 //     engine_iocp_windows.go and WINDOWS.md, which also says where Wine differs from Windows.
 //   - "blocking" everywhere else, and where io_uring is missing or forbidden: a bounded pool of
-//     goroutines making ordinary system calls, with the same API and the same lifecycle.
+//     goroutines making ordinary system calls, with the same API, the same lifecycle and the same
+//     errors. Each worker in a system call holds an OS thread; Config.Workers bounds them.
+//
+// Open with an empty Config.Kind takes the engine the environment variable OVIO_ENGINE names, if
+// it is set, and otherwise the best one: on Linux io_uring when it sets up and has what ovio
+// needs, else the blocking engine. Engine.Fallback then says why, as an *EngineError whose Reason
+// tells a kernel without io_uring from one that forbids it (seccomp, the sysctl
+// kernel.io_uring_disabled, a security module), one too old, and one short of resources. An
+// engine asked for by name is never replaced by another.
 //
 // # Requests and ops
 //
@@ -49,6 +57,13 @@
 // completed before the cancel took effect returns its result; a cancelled one returns an *OpError
 // that wraps the native code (syscall.ECANCELED, windows.ERROR_OPERATION_ABORTED) and for which
 // errors.Is(err, context.Canceled) or errors.Is(err, context.DeadlineExceeded) holds.
+//
+// The blocking engine cancels what it can reach: an op still waiting for a worker never runs (its
+// ECANCELED is synthesised, so that errors read the same); a read or write waiting for a pipe, a
+// socket or a terminal to be ready, which waits in the engine's poller and not in a worker, ends
+// at once; a Timeout stops. An op already inside a system call (a read of a regular file, fsync,
+// openat of a FIFO) finishes, and reports its result as an op that completed before its cancel
+// does. Close waits for it.
 //
 // # Memory
 //

@@ -3,6 +3,7 @@ package ovio
 import (
 	"errors"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -15,6 +16,7 @@ type Engine struct {
 	drv       driver
 	ops       opTable
 	isDefault bool
+	fallback  *EngineError // why drv is not the platform's preferred engine; see Fallback
 
 	// try, if the engine has it, attempts a read or write marked rwNowait without blocking and
 	// without an op: done reports that the attempt answered (n bytes, or err); otherwise the
@@ -29,8 +31,11 @@ type Engine struct {
 
 // Config says how to open an Engine. The zero Config, like a nil one, picks the defaults.
 type Config struct {
-	// Kind chooses the engine: "io_uring", "iocp" or "blocking". Empty means the best one this
-	// system offers.
+	// Kind chooses the engine: "io_uring", "iocp" or "blocking". An engine chosen by name is
+	// never replaced by another: Open fails, with an *EngineError, if it cannot run here. Empty
+	// means the engine the environment variable OVIO_ENGINE names, if it is set, else the best
+	// one this system offers: io_uring on Linux, unless it is missing or forbidden (then
+	// "blocking", and Engine.Fallback says why), IOCP on Windows, "blocking" elsewhere.
 	Kind string
 
 	// Entries is the size of the io_uring submission queue: how many ops one system call can
@@ -40,6 +45,13 @@ type Config struct {
 	// MaxInFlight bounds the ops in flight at once; an op started beyond it waits for one to
 	// complete. The default is 65536.
 	MaxInFlight int
+
+	// Workers bounds the goroutines of the blocking engine, each of which holds an OS thread while
+	// it is in a system call: at most this many ops are in system calls at once, and the others
+	// wait in a queue. A read or write waiting for a pipe or a socket to be ready holds none: it
+	// waits in the engine's one poller. The default is max(4, 4*GOMAXPROCS). Other engines
+	// ignore it.
+	Workers int
 
 	// SingleIssuer makes one OS thread, locked to a goroutine of the engine, the only one that
 	// enters the io_uring kernel interface (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN, Linux
@@ -61,9 +73,14 @@ func Open(cfg *Config) (*Engine, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	if c.Entries < 0 || c.MaxInFlight < 0 {
-		return nil, argError("ovio: negative Config.Entries or Config.MaxInFlight")
+	if c.Entries < 0 || c.MaxInFlight < 0 || c.Workers < 0 {
+		return nil, argError("ovio: negative Config.Entries, Config.MaxInFlight or Config.Workers")
 	}
+	kind, from, err := chooseKind(c.Kind, os.Getenv(EnvEngine))
+	if err != nil {
+		return nil, err
+	}
+	c.Kind = kind
 	if c.Entries == 0 {
 		c.Entries = defaultEntries
 	}
@@ -77,6 +94,9 @@ func Open(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e.drv = drv
+	if kind != "" {
+		e.asked(kind, from)
+	}
 	return e, nil
 }
 

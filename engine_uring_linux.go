@@ -84,8 +84,6 @@ type uringDriver struct {
 	cqMu  sync.Mutex
 	cqBuf []uring.CQE
 
-	noNowait atomic.Bool // the kernel lacks preadv2 or RWF_NOWAIT
-
 	issuer *issuer // the single-issuer mode's state, nil in the default mode
 
 	needReaper atomic.Int64 // pending ops with flagAsync
@@ -164,41 +162,8 @@ func newUringDriver(e *Engine, r *uring.Ring, p *uring.Probe) *uringDriver {
 		reaperDone: make(chan struct{}),
 	}
 	d.sqSpace.L = &d.sqMu
-	e.try = d.try
+	e.try = tryNowait
 	return d
-}
-
-// try reads or writes without blocking and without the ring: from or into the page cache with
-// RWF_NOWAIT, which costs one system call where a trip through the ring costs a submission, a
-// completion and their bookkeeping. It is used only for requests marked rwNowait, whose
-// descriptors are known not to be O_DIRECT.
-func (d *uringDriver) try(code opCode, h Handle, buf []byte, off int64) (int, error, bool) {
-	if d.noNowait.Load() || (code != opRead && code != opWrite) {
-		return 0, nil, false
-	}
-	var n int
-	var errno syscall.Errno
-	if code == opRead {
-		n, errno = uring.PreadNowait(int32(h), buf, off)
-	} else {
-		n, errno = uring.PwriteNowait(int32(h), buf, off)
-	}
-	switch errno {
-	case 0:
-		// All of it, the end of the file, or a position we cannot continue from: done. Else
-		// the rest would have blocked: the ring moves it.
-		if n == len(buf) || n == 0 || off == curPos {
-			return n, nil, true
-		}
-		return n, nil, false
-	case syscall.EAGAIN, syscall.EOPNOTSUPP, syscall.EINTR:
-		return 0, nil, false
-	case syscall.ENOSYS, syscall.EINVAL:
-		// No preadv2, or no RWF_NOWAIT (before Linux 4.14): stop trying.
-		d.noNowait.Store(true)
-		return 0, nil, false
-	}
-	return 0, errno, true
 }
 
 func (d *uringDriver) kind() string { return "io_uring" }

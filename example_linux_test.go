@@ -2,6 +2,7 @@ package ovio_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -34,4 +35,30 @@ func ExamplePrep() {
 	}
 	fmt.Println(n > 0)
 	// Output: true
+}
+
+// Say which engine runs and, when it is not the one the platform prefers, why: here another was
+// asked for. Where io_uring is forbidden, the reason says so (ovio.ReasonForbidden, and
+// errors.Is(err, syscall.EPERM) holds), and the program runs on the blocking engine all the same.
+func ExampleEngine_Fallback() {
+	e, err := ovio.Open(&ovio.Config{Kind: "blocking"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	fmt.Println(e.Kind())
+	var why *ovio.EngineError
+	if errors.As(e.Fallback(), &why) {
+		switch why.Reason {
+		case ovio.ReasonForbidden, ovio.ReasonDisabled, ovio.ReasonDenied:
+			log.Print("ovio: an administrator forbids io_uring here: ", why)
+		case ovio.ReasonAsked:
+			fmt.Println(why)
+		default:
+			log.Print(why)
+		}
+	}
+	// Output:
+	// blocking
+	// ovio: io_uring not used: another engine was asked for: Config.Kind=blocking
 }

@@ -26,7 +26,8 @@ type File struct {
 	e      *Engine
 	h      Handle
 	name   string
-	append bool // opened with O_APPEND: Read, Write and Seek use the kernel's file position
+	append bool  // opened with O_APPEND: writes go to the end (on Unix, at the kernel's position)
+	rw     uint8 // hints for the engine on every read and write: rwNowait unless O_DIRECT
 
 	ref  fileRef
 	ctx  context.Context    // ended by Close: the ops in flight are cancelled
@@ -85,7 +86,7 @@ func (e *Engine) Create(name string) (*File, error) {
 }
 
 func newFile(e *Engine, h Handle, name string, flag int) *File {
-	f := &File{e: e, h: h, name: name, append: flag&os.O_APPEND != 0}
+	f := &File{e: e, h: h, name: name, append: flag&os.O_APPEND != 0, rw: rwHints(flag)}
 	f.ref.init()
 	f.mu, f.rmu, f.wmu = newCtxMutex(), newCtxMutex(), newCtxMutex()
 	f.ctx, f.stop = context.WithCancel(context.Background())
@@ -93,6 +94,17 @@ func newFile(e *Engine, h Handle, name string, flag int) *File {
 	// can be in flight then: every op keeps its File reachable until it has completed.
 	f.cleanup = runtime.AddCleanup(f, func(h Handle) { closeHandleNow(h) }, h)
 	return f
+}
+
+// readAtReq, writeAtReq, readReq and writeReq are the file's requests, with its hints.
+func (f *File) readAtReq(p []byte, off int64) Request  { return f.hint(ReadAt(f.h, p, off)) }
+func (f *File) writeAtReq(p []byte, off int64) Request { return f.hint(WriteAt(f.h, p, off)) }
+func (f *File) readReq(p []byte) Request               { return f.hint(streamRead(f.h, p)) }
+func (f *File) writeReq(p []byte) Request              { return f.hint(streamWrite(f.h, p)) }
+
+func (f *File) hint(r Request) Request {
+	r.rw |= f.rw
+	return r
 }
 
 // Name returns the name of the file as given to OpenFile.

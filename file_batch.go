@@ -72,7 +72,7 @@ func (f *File) readBatch(ctx context.Context, ranges []ReadRange, b *readBatch) 
 		b.reqs = b.reqs[:0]
 		for _, i := range b.todo {
 			r := &ranges[i]
-			b.reqs = append(b.reqs, ReadAt(f.h, r.Buf[r.N:], r.Off+int64(r.N)))
+			b.reqs = append(b.reqs, f.readAtReq(r.Buf[r.N:], r.Off+int64(r.N)))
 		}
 		if cap(b.res) < len(b.reqs) {
 			b.res = make([]Result, len(b.reqs))

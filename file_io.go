@@ -130,13 +130,13 @@ func (f *File) read(ctx context.Context, p []byte) (n int, err error) {
 		if off, err = f.offset(); err != nil {
 			return 0, err
 		}
-		n, err = f.e.Do(ctx, ReadAt(f.h, p, off))
+		n, err = f.e.Do(ctx, f.readAtReq(p, off))
 		if err == nil {
 			f.pos += int64(n)
 		}
 		return n, err
 	}
-	return f.e.Do(ctx, streamRead(f.h, p))
+	return f.e.Do(ctx, f.readReq(p))
 }
 
 // ReadAt reads len(p) bytes from the file at offset off, as (*os.File).ReadAt does: it keeps
@@ -166,7 +166,7 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, ReadAt(f.h, p, off))
+		m, e := f.e.Do(octx, f.readAtReq(p, off))
 		if e != nil && !isEOF(e) {
 			err = f.wrapErr("read", ctx, e)
 			break
@@ -216,13 +216,13 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 		if f.positional() && f.append {
 			// Windows: to the end, wherever that is; the offset follows it, even for a write
 			// of nothing, as os's offset does under Wine.
-			m, e = f.e.Do(octx, Write(f.h, p[n:]))
+			m, e = f.e.Do(octx, f.hint(Write(f.h, p[n:])))
 			f.atEnd = f.atEnd || m > 0 || e == nil
 		} else if f.positional() {
-			m, e = f.e.Do(octx, WriteAt(f.h, p[n:], f.pos))
+			m, e = f.e.Do(octx, f.writeAtReq(p[n:], f.pos))
 			f.pos += int64(m)
 		} else {
-			m, e = f.e.Do(octx, streamWrite(f.h, p[n:]))
+			m, e = f.e.Do(octx, f.writeReq(p[n:]))
 		}
 		n += m
 		if e != nil {
@@ -274,7 +274,7 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, 
 	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, WriteAt(f.h, p, off))
+		m, e := f.e.Do(octx, f.writeAtReq(p, off))
 		n += m
 		if e != nil {
 			err = f.wrapErr("write", ctx, e)

@@ -8,7 +8,7 @@ import (
 )
 
 // opSys is an op's scratch on Linux: what the io_uring engine builds for the kernel, kept in the
-// op so that it lives on the heap, pinned, until the completion.
+// op so that it lives on the heap, pinned, until the completion; and the blocking engine's state.
 type opSys struct {
 	sqe     uring.SQE
 	linked  bool // a linked timeout follows the SQE
@@ -17,6 +17,7 @@ type opSys struct {
 	iov     []unix.Iovec
 	path    []byte
 	ts, lts unix.Timespec
+	blk     blockingOp // the blocking engine's
 }
 
 func (s *opSys) reset() {

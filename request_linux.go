@@ -60,7 +60,8 @@ func Fallocate(h Handle, mode uint32, off, length int64) Request {
 // The SQE may hold the addresses of Go memory (the SQE Prep methods put them there). Pass that
 // memory in keep, as slices or pointers: the engine keeps it reachable and pinned until the
 // completion, as it does for the typed requests. prep runs once, in the goroutine that starts the
-// op, before the op reaches the ring; it must not block.
+// op, before the op reaches the ring; it must not block. The blocking engine has no SQE: there
+// the op fails with an error matching ErrNotSupported, and prep is not called.
 func Prep(prep func(sqe *SQE), keep ...any) Request {
 	return Request{code: opNative, sys: reqSys{prep: prep, keep: keep}}
 }

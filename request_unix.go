@@ -20,11 +20,14 @@ func Writev(h Handle, bufs [][]byte, off int64) Request {
 	return Request{code: opWritev, h: h, bufs: bufs, off: off}
 }
 
-// Fsync returns a request to flush h's data and metadata to stable storage, like fsync(2).
+// Fsync returns a request to flush h's data and metadata to stable storage, like fsync(2). On
+// macOS, where fsync(2) leaves the data in the drive's cache, it uses F_FULLFSYNC, as
+// os.File.Sync does.
 func Fsync(h Handle) Request { return Request{code: opFsync, h: h} }
 
 // Fdatasync returns a request to flush h's data, and only the metadata needed to read it back,
-// like fdatasync(2).
+// like fdatasync(2). Where the system has none (macOS, the BSDs other than FreeBSD), it is
+// Fsync.
 func Fdatasync(h Handle) Request { return Request{code: opFdatasync, h: h} }
 
 // Openat returns a request to open path relative to the directory dir (or the working directory

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -241,8 +242,12 @@ func TestDefaultEngine(t *testing.T) {
 	if e2, _ := ovio.Default(); e2 != e {
 		t.Error("Default returned two engines")
 	}
-	if e.Kind() != "io_uring" {
-		t.Errorf("the default engine here is %q", e.Kind())
+	want := os.Getenv(ovio.EnvEngine) // CI runs the tests once more with OVIO_ENGINE=blocking
+	if want == "" {
+		want = "io_uring"
+	}
+	if e.Kind() != want {
+		t.Errorf("the default engine here is %q, want %q (fallback: %v)", e.Kind(), want, e.Fallback())
 	}
 	if err := e.Close(); err == nil {
 		t.Error("Close of the default engine succeeded")
@@ -258,6 +263,53 @@ func TestOpenBadConfig(t *testing.T) {
 			e.Close()
 			t.Errorf("Open(%+v) succeeded", c)
 		}
+	}
+}
+
+// TestOpenSelection checks how Open picks the engine: Config.Kind, else OVIO_ENGINE, else
+// io_uring (this machine has it); and the errors for names that are no engine here.
+func TestOpenSelection(t *testing.T) {
+	open := func(kind string) (*ovio.Engine, error) {
+		e, err := ovio.Open(&ovio.Config{Kind: kind})
+		if err == nil {
+			t.Cleanup(func() { e.Close() })
+		}
+		return e, err
+	}
+	t.Setenv(ovio.EnvEngine, "")
+	e, err := open("")
+	if err != nil || e.Kind() != "io_uring" || e.Fallback() != nil {
+		t.Fatalf("Open: %v; want io_uring and no fallback", err)
+	}
+	e, err = open("blocking")
+	var ee *ovio.EngineError
+	if err != nil || e.Kind() != "blocking" || !errors.As(e.Fallback(), &ee) || ee.Reason != ovio.ReasonAsked || ee.Detail != "Config.Kind=blocking" {
+		t.Fatalf("Open(blocking): %v, %v; want blocking, asked for by Config.Kind", err, e.Fallback())
+	}
+
+	t.Setenv(ovio.EnvEngine, "blocking")
+	if e, err = open(""); err != nil || e.Kind() != "blocking" || !errors.As(e.Fallback(), &ee) || ee.Detail != "OVIO_ENGINE=blocking" {
+		t.Fatalf("OVIO_ENGINE=blocking: %v, %v", err, e.Fallback())
+	}
+	if e, err = open("io_uring"); err != nil || e.Kind() != "io_uring" {
+		t.Fatalf("Config.Kind does not win over OVIO_ENGINE: %v", err)
+	}
+	t.Setenv(ovio.EnvEngine, "io_uring")
+	if e, err = open(""); err != nil || e.Kind() != "io_uring" || e.Fallback() != nil {
+		t.Fatalf("OVIO_ENGINE=io_uring: %v, %v", err, e.Fallback())
+	}
+
+	t.Setenv(ovio.EnvEngine, "uring")
+	if _, err := open(""); !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), "OVIO_ENGINE") ||
+		!strings.Contains(err.Error(), "io_uring, blocking") {
+		t.Errorf("OVIO_ENGINE=uring: %v; want an error naming OVIO_ENGINE and the engines", err)
+	}
+	t.Setenv(ovio.EnvEngine, "")
+	if _, err := open("iocp"); !errors.Is(err, ovio.ErrNotSupported) || !strings.Contains(err.Error(), "io_uring, blocking") {
+		t.Errorf("Config.Kind iocp on Linux: %v; want ErrNotSupported, with the engines", err)
+	}
+	if _, err := ovio.Open(&ovio.Config{Workers: -1}); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("negative Workers: %v", err)
 	}
 }
 

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// treeSum describes the tree at root, one line per entry: its path, type, permission bits, and
+// the sha256 of a file's contents or a link's target.
+func treeSum(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		var sum string
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			sum = "-> " + target
+		case d.Type().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			h := sha256.Sum256(data)
+			sum = hex.EncodeToString(h[:])
+		}
+		perm := info.Mode().Perm().String()
+		if d.Type()&fs.ModeSymlink != 0 || runtime.GOOS == "windows" {
+			perm = "" // a link's own bits are not its target's; Windows has only read-only
+		}
+		lines = append(lines, strings.Join([]string{filepath.ToSlash(rel), d.Type().String(), perm, sum}, " "))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+// makeTree writes a tree of files under root: empty, small, larger than the copy's window of
+// chunks, in nested and empty directories, with their own permissions and a symbolic link.
+func makeTree(t *testing.T, root string) {
+	t.Helper()
+	data := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*31 + i/4096)
+		}
+		return b
+	}
+	for _, d := range []string{"a/b/c", "empty", "ro"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, f := range map[string]struct {
+		size int
+		perm fs.FileMode
+	}{
+		"zero":      {0, 0o644},
+		"one":       {1, 0o600},
+		"a/page":    {4095, 0o640},
+		"a/b/big":   {3<<20 + 7, 0o644}, // > -window 4 × -chunk 64k, and not a multiple of it
+		"a/b/c/exe": {70000, 0o755},
+		"ro/file":   {100, 0o444},
+	} {
+		p := filepath.Join(root, name)
+		if err := os.WriteFile(p, data(f.size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, f.perm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runtime.GOOS != "windows" {
+		if err := os.Symlink("../one", filepath.Join(root, "a", "link")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("nowhere", filepath.Join(root, "dangling")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "ro"), 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Join(root, "ro"), 0o755) })
+}
+
+// noTemps fails the test if a temporary file of ovio cp is left under root.
+func noTemps(t *testing.T, root string) {
+	t.Helper()
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".ovio-") {
+			t.Errorf("temporary file left behind: %s", path)
+		}
+		return nil
+	})
+}
+
+func TestCpTree(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	makeTree(t, src)
+	want := treeSum(t, src)
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"small-window", []string{"-chunk", "64k", "-window", "4", "-j", "2"}},
+		{"defaults", nil},
+		{"fsync-one-at-a-time", []string{"-fsync", "-chunk", "1000", "-window", "1", "-j", "1"}},
+	}
+	if runtime.GOOS == "linux" {
+		cases = append(cases, struct {
+			name string
+			args []string
+		}{"blocking-engine", []string{"-engine", "blocking", "-chunk", "64k", "-window", "4"}})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dst := filepath.Join(dir, c.name)
+			args := append(append([]string{"cp", "-r"}, c.args...), src, dst)
+			r := run(t, args...)
+			r.expect(t, exitOK, nil, nil)
+			if r.stdout != "" || r.stderr != "" {
+				t.Errorf("output from a quiet copy\n%v", r)
+			}
+			if got := treeSum(t, dst); got != want {
+				t.Errorf("copy differs:\n%s\nwant:\n%s", got, want)
+			}
+			os.Chmod(filepath.Join(dst, "ro"), 0o755)
+			noTemps(t, dst)
+		})
+	}
+
+	// Into an existing directory, under the source's name, with several sources at once.
+	into := filepath.Join(dir, "into")
+	os.Mkdir(into, 0o755)
+	r := run(t, "cp", "-r", "-v", src, filepath.Join(src, "a", "page"), into)
+	r.expect(t, exitOK, []string{filepath.Join(into, "page")}, nil)
+	if got := treeSum(t, filepath.Join(into, "src")); got != want {
+		t.Errorf("copy into a directory differs:\n%s\nwant:\n%s", got, want)
+	}
+	os.Chmod(filepath.Join(into, "src", "ro"), 0o755)
+
+	// A file onto an existing file: replaced.
+	onto := filepath.Join(dir, "onto")
+	os.WriteFile(onto, []byte("old contents, longer than the new"), 0o644)
+	run(t, "cp", filepath.Join(src, "one"), onto).expect(t, exitOK, nil, nil)
+	if b, _ := os.ReadFile(onto); len(b) != 1 {
+		t.Errorf("replaced file holds %q", b)
+	}
+}
+
+func TestCpErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	makeTree(t, src)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+
+	// A missing source is named; the others are still copied.
+	missing := filepath.Join(dir, "missing")
+	r := run(t, "cp", missing, filepath.Join(src, "one"), out)
+	r.expect(t, exitFailure, nil, []string{"ovio cp: open " + missing + ": ", "1 failed; copied 1 of 1 files"})
+	if _, err := os.Stat(filepath.Join(out, "one")); err != nil {
+		t.Errorf("the good source was not copied: %v", err)
+	}
+
+	// A directory without -r.
+	run(t, "cp", src, filepath.Join(dir, "x")).expect(t, exitFailure, nil, []string{src + ": is a directory (not copied; -r copies trees)"})
+	// Several sources into something that is not a directory.
+	run(t, "cp", filepath.Join(src, "one"), filepath.Join(src, "zero"), filepath.Join(dir, "nodir")).
+		expect(t, exitFailure, nil, []string{"not a directory"})
+	// Into a directory that does not exist: named as asked.
+	nowhere := filepath.Join(dir, "nowhere", "f")
+	run(t, "cp", filepath.Join(src, "one"), nowhere).expect(t, exitFailure, nil, []string{"create " + nowhere + ": "})
+	// Onto itself; a tree into itself.
+	one := filepath.Join(src, "one")
+	run(t, "cp", one, one).expect(t, exitFailure, nil, []string{"are the same file"})
+	run(t, "cp", "-r", src, filepath.Join(src, "a", "inside")).expect(t, exitFailure, nil, []string{"cannot copy a directory into itself"})
+	if runtime.GOOS != "windows" {
+		// A FIFO in a tree is refused, and the rest copied.
+		if err := mkfifo(filepath.Join(src, "fifo")); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, "cp", "-r", src, filepath.Join(dir, "withfifo"))
+		r.expect(t, exitFailure, nil, []string{"fifo: not a regular file, directory or symbolic link"})
+		if _, err := os.Stat(filepath.Join(dir, "withfifo", "a", "b", "big")); err != nil {
+			t.Errorf("the rest was not copied: %v", err)
+		}
+		os.Chmod(filepath.Join(dir, "withfifo", "ro"), 0o755)
+	}
+	noTemps(t, dir)
+}
+
+// TestCpWriteFails fails a copy in the middle of a file (the file size limit makes write fail
+// with EFBIG): the error names the file, and neither the destination nor a temporary file is left.
+func TestCpWriteFails(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("needs ulimit -f")
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip(err)
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "big")
+	if err := os.WriteFile(src, make([]byte, 2<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	cmd := exec.Command(sh, "-c", `ulimit -f 1024 && exec "$0" "$@"`, ovioBin, "cp", "-chunk", "64k", src, out)
+	cmd.Env = append(os.Environ(), ovioEnv...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Run()
+	r := result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+	r.expect(t, exitFailure, nil, []string{"ovio cp: write " + filepath.Join(out, "big") + ": file too large"})
+	expectEmpty(t, out)
+}
+
+// TestCpInterrupt interrupts a slow copy, as Ctrl-C would: it stops at once, says how far it got,
+// exits with status 130, and leaves no file behind, under its name or a temporary one.
+func TestCpInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send on Windows")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "big")
+	if err := os.WriteFile(src, make([]byte, 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	cmd := ovioCmd(t, t.Context(), "", nil, "cp", "-limit", "1M", "-chunk", "64k", src, out)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	r := result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+	r.expect(t, exitInterrupted, nil, []string{"ovio cp: copied 0 of 1 files", "ovio cp: interrupted"})
+	expectEmpty(t, out)
+}

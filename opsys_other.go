@@ -1,0 +1,11 @@
+//go:build unix && !linux
+
+package ovio
+
+// opSys is an op's engine state: here, the blocking engine's.
+type opSys struct {
+	blk blockingOp
+}
+
+// reset leaves blk alone: the engine clears it before the op completes.
+func (s *opSys) reset() {}
