@@ -12,9 +12,9 @@ import (
 
 // ReadDir on Windows reads what os's ReadDir reads, FILE_FULL_DIR_INFORMATION records 64 KiB at a
 // time, from the start of the directory on the first call and after a Seek, then on from there,
-// but as an op: NtQueryDirectoryFile with the op's OVERLAPPED, which a file system may pend (NTFS
-// does, for a directory it must read from the disk), where os calls GetFileInformationByHandleEx
-// and blocks. An entry's Info is built from its record, as os builds it, with no further call.
+// but as an op: NtQueryDirectoryFile with the op's OVERLAPPED, which on an overlapped handle a file
+// system may complete later, through the port, where os calls GetFileInformationByHandleEx and
+// blocks. An entry's Info is built from its record, as os builds it, with no further call.
 
 // dirState is what ReadDir keeps between calls: the records of the last query not yet returned,
 // and whether the next query starts the listing over.
