@@ -108,6 +108,7 @@ func (e errUringTooOld) Is(target error) bool { return target == ErrNotSupported
 func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 	entries := uint32(min(cfg.Entries, 1<<15))
 	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: uring.SetupSubmitAll}
+	faultRingConfig(&rc)
 	r, err := uring.New(rc)
 	if errors.Is(err, syscall.EINVAL) {
 		rc.Flags = 0 // SUBMIT_ALL is Linux 5.18
@@ -343,6 +344,7 @@ func (d *uringDriver) putInternal(kind uint32, prep func(*uring.SQE)) bool {
 	sqe := d.ring.SQE(pos)
 	*sqe = uring.SQE{}
 	prep(sqe)
+	faultInternalSQE(kind, sqe)
 	sqe.UserData = userData(udInternal, kind)
 	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
 	d.sqTail = pos + 1
@@ -484,6 +486,7 @@ func (d *uringDriver) reap() {
 			buf = append(buf, d.ring.CQE(head))
 		}
 		d.ring.SetCQHead(head)
+		buf = faultCQEs(buf)
 		for _, c := range buf {
 			d.dispatch(c)
 		}
