@@ -63,6 +63,7 @@ func Open(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e.drv = drv
+	trackEngine(e)
 	return e, nil
 }
 
