@@ -602,17 +602,7 @@ func (d *uringDriver) close() error {
 		}
 	}
 
-	// Stop the reaper: a token wakes it if it sleeps in Go, a NOP if it waits in the kernel.
-	d.stopping.Store(true)
-	select {
-	case d.reaperWake <- struct{}{}:
-	default:
-	}
-	d.sqMu.Lock()
-	d.putInternal(udWake, (*uring.SQE).PrepNop)
-	d.sqMu.Unlock()
-	d.flush()
-	<-d.reaperDone
+	d.stopReaper()
 
 	d.sqMu.Lock()
 	d.state = ringClosed

@@ -592,3 +592,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestFaultReaperLateToWait widens a window the model (model/op.pml) found: the reaper sees an
+// op that needs it, and before its io_uring_enter(GETEVENTS) reaches the kernel, Close reaps
+// that op's completion itself, finds nothing in flight, and posts the NOP meant to wake the
+// reaper, which Close's own flush reaps at once. The kernel's wait then starts after the last
+// completion there will ever be. Close must still stop the reaper and return.
+func TestFaultReaperLateToWait(t *testing.T) {
+	var armed atomic.Bool
+	entering := make(chan struct{}, 1)
+	h := &fault.Hooks{Syscall: func(c *fault.Call) (bool, uintptr, error) {
+		// The reaper's wait: GETEVENTS for one completion, without a timeout.
+		if c.Args[1] == 0 && c.Args[2] == 1 && c.Args[3] == uring.EnterGetevents && armed.CompareAndSwap(true, false) {
+			entering <- struct{}{}
+			time.Sleep(200 * time.Millisecond) // late to the kernel
+		}
+		return false, 0, nil
+	}}
+	t.Cleanup(fault.Set(h))
+	e, err := ovio.Open(&ovio.Config{Kind: "io_uring"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPending(t, e)
+	armed.Store(true)
+	f := e.Start(context.Background(), p.read(make([]byte, 1)))
+	select {
+	case <-entering:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reaper never went to wait for the pending read")
+	}
+	p.feed([]byte{'x'}) // the completion is posted while the reaper is on its way
+	closeWithin(t, e, 20*time.Second)
+	if n, err := f.Result(); n != 1 || err != nil {
+		t.Errorf("the read: %d, %v", n, err)
+	}
+	if s := e.Stats(); s.InFlight != 0 || s.Ignored != 0 {
+		t.Errorf("after Close: %+v", s)
+	}
+}
