@@ -28,7 +28,7 @@ type Snapshot struct {
 
 // Take records the goroutines and file descriptors of the process now, and each counter.
 func Take(counters ...Counter) Snapshot {
-	s := Snapshot{Goroutines: runtime.NumGoroutine(), FDs: countFDs()}
+	s := Snapshot{Goroutines: countGoroutines(), FDs: countFDs()}
 	for _, c := range counters {
 		s.Counts = append(s.Counts, c.Count())
 	}
@@ -89,6 +89,27 @@ func Main(m interface{ Run() int }, counters ...Counter) {
 		}
 	}
 	os.Exit(code)
+}
+
+// countGoroutines counts the goroutines but those the runtime or the testing package start once
+// and keep: os/signal's loop, which go test -fuzz starts to catch an interrupt.
+func countGoroutines() int {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.HasPrefix(g, "goroutine ") && !strings.Contains(g, "os/signal.signal_recv") {
+			count++
+		}
+	}
+	return count
 }
 
 func countFDs() int {
