@@ -72,4 +72,12 @@
 // whatever the caller does meanwhile: cancel, time out, return, or Close the engine. Each op
 // completes exactly once. Close cancels what is in flight and waits for every completion before it
 // frees the kernel's side.
+//
+// # Guarantees
+//
+// GUARANTEES.md, beside this file, states these guarantees precisely and where they end (an op the
+// kernel never completes keeps Close waiting; the blocking engine cannot interrupt a read of a
+// regular file), and how they are checked: a model of the op state machine verified with spin
+// (model/op.pml), fault injection into the engines (go test -tags ovio_faults), a soak mode
+// (OVIO_SOAK), fuzz targets, and a leak check in every package's tests.
 package ovio

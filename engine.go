@@ -97,6 +97,7 @@ func Open(cfg *Config) (*Engine, error) {
 	if kind != "" {
 		e.asked(kind, from)
 	}
+	trackEngine(e)
 	return e, nil
 }
 

@@ -124,6 +124,7 @@ func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
 	entries := uint32(min(cfg.Entries, 1<<15))
 	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: flags}
+	faultRingConfig(&rc)
 	r, err := uring.New(rc)
 	if errors.Is(err, syscall.EINVAL) && rc.Flags&uring.SetupSubmitAll != 0 {
 		rc.Flags &^= uring.SetupSubmitAll // SUBMIT_ALL is Linux 5.18
@@ -377,6 +378,7 @@ func (d *uringDriver) putInternal(kind uint32, prep func(*uring.SQE)) bool {
 	sqe := d.ring.SQE(pos)
 	*sqe = uring.SQE{}
 	prep(sqe)
+	faultInternalSQE(kind, sqe)
 	sqe.UserData = userData(udInternal, kind)
 	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
 	d.sqTail = pos + 1
@@ -535,6 +537,7 @@ func (d *uringDriver) reap() {
 			buf = append(buf, d.ring.CQE(head))
 		}
 		d.ring.SetCQHead(head)
+		buf = faultCQEs(buf)
 		for _, c := range buf {
 			d.dispatch(c)
 		}
@@ -659,17 +662,7 @@ func (d *uringDriver) close() error {
 		}
 	}
 
-	// Stop the reaper: a token wakes it if it sleeps in Go, a NOP if it waits in the kernel.
-	d.stopping.Store(true)
-	select {
-	case d.reaperWake <- struct{}{}:
-	default:
-	}
-	d.sqMu.Lock()
-	d.putInternal(udWake, (*uring.SQE).PrepNop)
-	d.sqMu.Unlock()
-	d.flush()
-	<-d.reaperDone
+	d.stopReaper()
 
 	d.sqMu.Lock()
 	d.state = ringClosed

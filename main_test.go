@@ -10,5 +10,5 @@ import (
 func TestMain(m *testing.M) {
 	// The default engine lives as long as the process: open it before counting.
 	ovio.Default()
-	leakcheck.Main(m)
+	leakcheck.Main(m, ovio.LeakCounters()...)
 }

@@ -214,8 +214,8 @@ func (r *Ring) CQFlags() uint32 {
 //
 // It goes through the runtime's syscall path, so a wait releases the goroutine's P.
 func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
-	if hook := enterHook; hook != nil {
-		if n, err, ok := hook(r, toSubmit, minComplete, flags); ok {
+	if faultsEnabled {
+		if handled, n, err := r.enterFault(&toSubmit, &minComplete, &flags, 0); handled {
 			return n, err
 		}
 	}
@@ -230,8 +230,9 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 // EnterTimeout is Enter with EnterGetevents and a timeout in nanoseconds (IORING_ENTER_EXT_ARG,
 // Linux 5.11). It answers ETIME when the timeout passes first.
 func (r *Ring) EnterTimeout(toSubmit, minComplete uint32, timeout int64) (int, error) {
-	if hook := enterHook; hook != nil {
-		if n, err, ok := hook(r, toSubmit, minComplete, EnterGetevents|EnterExtArg); ok {
+	flags := uint32(EnterGetevents | EnterExtArg)
+	if faultsEnabled {
+		if handled, n, err := r.enterFault(&toSubmit, &minComplete, &flags, timeout); handled {
 			return n, err
 		}
 	}
@@ -241,15 +242,12 @@ func (r *Ring) EnterTimeout(toSubmit, minComplete uint32, timeout int64) (int, e
 	*ts = unix.NsecToTimespec(timeout)
 	arg := &GeteventsArg{Ts: uint64(uintptr(unsafe.Pointer(ts)))}
 	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit),
-		uintptr(minComplete), EnterGetevents|EnterExtArg, uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))
+		uintptr(minComplete), uintptr(flags), uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg))
 	if errno != 0 {
 		return 0, errno
 	}
 	return int(n), nil
 }
-
-// enterHook lets a test build (tag ovio_faults) make io_uring_enter fail; nil otherwise.
-var enterHook func(r *Ring, toSubmit, minComplete, flags uint32) (int, error, bool)
 
 // Register calls io_uring_register(2) with an argument the kernel only reads or writes during
 // the call.
