@@ -15,7 +15,9 @@ var procGetProcessHandleCount = windows.NewLazySystemDLL("kernel32.dll").NewProc
 func countFDs() int {
 	var n uint32
 	// Sound: GetProcessHandleCount writes one DWORD into n during the call.
-	if r, _, _ := procGetProcessHandleCount.Call(uintptr(windows.CurrentProcess()), uintptr(unsafe.Pointer(&n))); r == 0 {
+	if r, _, _ := procGetProcessHandleCount.Call(uintptr(windows.CurrentProcess()), uintptr(unsafe.Pointer(&n))); r == 0 || n == 0 {
+		// A process always holds handles. Wine 8's GetProcessHandleCount succeeds and answers 0
+		// whatever is open: there, handles cannot be counted.
 		return -1
 	}
 	return int(n)
