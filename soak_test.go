@@ -47,11 +47,9 @@ func soak(t *testing.T, kind string, n int64, seed uint64) {
 	start := time.Now()
 	for round := 0; total < n && !t.Failed(); round++ {
 		t.Run(fmt.Sprint("round", round), func(t *testing.T) {
-			cfg := ovio.Config{
-				Kind:        kind,
-				Entries:     []int{2, 8, 64, 256}[rng.IntN(4)],
-				MaxInFlight: []int{0, 0, 16, 4096}[rng.IntN(4)],
-			}
+			cfg := *configFor(kind)
+			cfg.Entries = []int{2, 8, 64, 256}[rng.IntN(4)]
+			cfg.MaxInFlight = []int{0, 0, 16, 4096}[rng.IntN(4)]
 			opts := churnOpts{
 				ops:        int(min(n-total, 20_000)),
 				goroutines: 4 + rng.IntN(29),
