@@ -33,11 +33,7 @@ type churnOpts struct {
 	// flight; the goroutines stop at their first ErrClosed. Bytes left in the sources can then
 	// not be drained through the engine, so only "no byte read twice" is checked.
 	closeAfter time.Duration
-	// noBatches leaves batches out. A batch acquires its ops one at a time and holds those it
-	// has while it waits for room for the next, so batches with a MaxInFlight smaller than
-	// they need together deadlock (a bug of op.go, reported with issue 7; see GUARANTEES.md).
-	noBatches bool
-	seed      uint64
+	seed       uint64
 	// hang is how long churn may take before it is declared hung; default 2 minutes.
 	hang time.Duration
 }
@@ -169,9 +165,6 @@ func churn(t testing.TB, e *ovio.Engine, opts churnOpts) churnResult {
 				ctx, cancel := context.WithCancel(ctx)
 				stop := false
 				k := rng.IntN(100)
-				if opts.noBatches && k >= 75 {
-					k -= 50
-				}
 				switch {
 				case k < 25: // a NOP, cancelled now and then
 					if rng.IntN(4) == 0 {

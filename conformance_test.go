@@ -53,6 +53,7 @@ var conformance = []struct {
 	{"Batch", testBatch},
 	{"BatchCancel", testBatchCancel},
 	{"MaxInFlight", testMaxInFlight},
+	{"BatchBeyondMaxInFlight", testBatchBeyondMaxInFlight},
 	{"BufferStaysAlive", testBufferStaysAlive},
 	{"ClosePending", testClosePending},
 	{"CloseRacesSubmitters", testCloseRacesSubmitters},
@@ -496,6 +497,63 @@ func testMaxInFlight(t *testing.T, kind string) {
 		if _, err := f.Result(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// testBatchBeyondMaxInFlight runs batches larger than MaxInFlight, alone and from many goroutines
+// at once: a batch must start what it has room for before it waits for more, or it would wait
+// for room that only its own unstarted ops could make.
+func testBatchBeyondMaxInFlight(t *testing.T, kind string) {
+	e := openEngine(t, kind, &ovio.Config{MaxInFlight: 4})
+	h := tempFile(t, e)
+	ctx := context.Background()
+	if _, err := e.Do(ctx, ovio.WriteAt(h, make([]byte, 4096), 0)); err != nil {
+		t.Fatal(err)
+	}
+	// Nops and reads, each read with a buffer of its own.
+	mixed := func(n int) []ovio.Request {
+		reqs := make([]ovio.Request, n)
+		for i := range reqs {
+			reqs[i] = ovio.Nop()
+			if i%2 == 1 {
+				reqs[i] = ovio.ReadAt(h, make([]byte, 64), int64(64*i))
+			}
+		}
+		return reqs
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reqs := mixed(20)
+		results := make([]ovio.Result, len(reqs))
+		if err := e.DoBatch(ctx, reqs, results); err != nil {
+			t.Errorf("DoBatch of 20 with room for 4: %v", err)
+		}
+		for i, f := range e.StartBatch(ctx, mixed(20)) {
+			if _, err := f.Wait(ctx); err != nil {
+				t.Errorf("StartBatch op %d: %v", i, err)
+			}
+		}
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				reqs, res := mixed(6), make([]ovio.Result, 6)
+				for i := 0; i < 50; i++ {
+					if err := e.DoBatch(ctx, reqs, res); err != nil {
+						t.Errorf("concurrent DoBatch: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("batches larger than MaxInFlight deadlock")
 	}
 }
 

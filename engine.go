@@ -88,7 +88,7 @@ func Open(cfg *Config) (*Engine, error) {
 		c.MaxInFlight = defaultMaxInFlight
 	}
 	e := &Engine{}
-	e.ops.max = uint32(min(c.MaxInFlight, math.MaxInt32))
+	e.ops.max = int64(min(c.MaxInFlight, math.MaxInt32))
 	drv, err := openDriver(e, &c)
 	if err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,7 @@ var causeErrs = [4]error{nil, context.Canceled, context.DeadlineExceeded, ErrClo
 type op struct {
 	state atomic.Uint64
 	idx   uint32
+	tbl   *opTable // the table the op belongs to
 	req   Request
 
 	// Written by complete before the state becomes stDone, read after.
@@ -159,6 +161,7 @@ func (o *op) complete(gen uint32, n int64, err error) (prev uint64, ok bool) {
 	o.n, o.err = n, err
 	o.pin.Unpin() // the kernel is done with the memory
 	o.state.Store(prev&^stMask | stDone)
+	o.tbl.completed()
 	if f := o.fut; f != nil {
 		f.finish(o)
 	} else {
@@ -277,14 +280,20 @@ func checkKeep(keep []any) error {
 // opTable owns an engine's ops. Ops are allocated in chunks that live as long as the engine, so
 // that an index always names the same op and the kernel's completions can be looked up without
 // a lock.
+//
+// Room (MaxInFlight) counts ops in flight: taken when an op is acquired, given back when it
+// completes, not when its waiter releases it, so that a batch's finished ops make room for the
+// rest of the same batch.
 type opTable struct {
 	mu      sync.Mutex
 	free    []*op
 	chunks  atomic.Pointer[[]*[opChunk]op]
-	n       uint32        // ops allocated
-	used    uint32        // ops not idle
-	max     uint32        // at most this many in use at once
-	waiting chan struct{} // closed when an op is released while someone waits for one
+	n       uint32        // ops allocated; guarded by mu
+	waiting chan struct{} // closed when room is given back while someone waits; guarded by mu
+
+	active atomic.Int64 // ops acquired and not yet complete: the room taken
+	max    int64        // at most this many in flight
+	nwait  atomic.Int32 // goroutines waiting for room
 }
 
 const opChunk = 256
@@ -298,61 +307,100 @@ func (t *opTable) get(idx uint32) *op {
 	return &(*cs)[idx/opChunk][idx%opChunk]
 }
 
-// acquire takes an idle op and starts its next generation in stPending. When max ops are in use
-// it waits for one, or for ctx.
-func (t *opTable) acquire(ctx context.Context) (*op, error) {
-	t.mu.Lock()
-	for t.used >= t.max {
+// reserve takes room for one op in flight, if there is some.
+func (t *opTable) reserve() bool {
+	if t.active.Add(1) <= t.max {
+		return true
+	}
+	t.active.Add(-1)
+	return false
+}
+
+// completed gives back an op's room, and wakes who waits for it.
+func (t *opTable) completed() {
+	t.active.Add(-1)
+	if t.nwait.Load() > 0 {
+		t.mu.Lock()
+		if t.waiting != nil {
+			close(t.waiting)
+			t.waiting = nil
+		}
+		t.mu.Unlock()
+	}
+}
+
+// waitRoom reserves room for one op, waiting for it, or for ctx.
+func (t *opTable) waitRoom(ctx context.Context) error {
+	for !t.reserve() {
+		t.mu.Lock()
 		if t.waiting == nil {
 			t.waiting = make(chan struct{})
 		}
 		ch := t.waiting
+		t.nwait.Add(1)
 		t.mu.Unlock()
+		// Counted first, then tried: room given back after this try sees nwait and wakes us.
+		if t.reserve() {
+			t.nwait.Add(-1)
+			return nil
+		}
 		select {
 		case <-ch:
+			t.nwait.Add(-1)
 		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		t.mu.Lock()
-	}
-	if len(t.free) == 0 {
-		t.grow()
-	}
-	o := t.free[len(t.free)-1]
-	t.free = t.free[:len(t.free)-1]
-	t.used++
-	t.mu.Unlock()
-	o.start()
-	return o, nil
-}
-
-// acquireN fills ops with idle ops as acquire does, under one lock while there is room; on an
-// error, the ops acquired so far are released.
-func (t *opTable) acquireN(ctx context.Context, ops []*op) error {
-	for i := 0; i < len(ops); {
-		t.mu.Lock()
-		for ; i < len(ops) && t.used < t.max; i++ {
-			if len(t.free) == 0 {
-				t.grow()
-			}
-			o := t.free[len(t.free)-1]
-			t.free = t.free[:len(t.free)-1]
-			t.used++
-			o.start()
-			ops[i] = o
-		}
-		t.mu.Unlock()
-		if i < len(ops) {
-			o, err := t.acquire(ctx) // waits for room
-			if err != nil {
-				t.releaseN(ops[:i])
-				return err
-			}
-			ops[i] = o
-			i++
+			t.nwait.Add(-1)
+			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// take pops k idle ops into ops, for room already reserved, and starts their next generation.
+func (t *opTable) take(ops []*op) {
+	t.mu.Lock()
+	for i := range ops {
+		if len(t.free) == 0 {
+			t.grow()
+		}
+		ops[i] = t.free[len(t.free)-1]
+		t.free = t.free[:len(t.free)-1]
+	}
+	t.mu.Unlock()
+	for _, o := range ops {
+		o.start()
+	}
+}
+
+// acquire takes an idle op and starts its next generation in stPending. When MaxInFlight ops are
+// in flight it waits for one to complete, or for ctx.
+func (t *opTable) acquire(ctx context.Context) (*op, error) {
+	if !t.reserve() {
+		if err := t.waitRoom(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var o [1]*op
+	t.take(o[:])
+	return o[0], nil
+}
+
+// acquireSome fills the front of ops with idle ops, as many as there is room for, without
+// waiting; if there is room for none, it waits for one, or for ctx. It returns how many it took.
+// A batch starts what it got before it asks for more: waiting while holding ops it has not
+// started could wait for ever, for room only those ops would make.
+func (t *opTable) acquireSome(ctx context.Context, ops []*op) (int, error) {
+	k := 0
+	for k < len(ops) && t.reserve() {
+		k++
+	}
+	if k == 0 && len(ops) > 0 {
+		if err := t.waitRoom(ctx); err != nil {
+			return 0, err
+		}
+		k = 1
+	}
+	t.take(ops[:k])
+	return k, nil
 }
 
 // start begins o's next generation in stPending.
@@ -372,6 +420,7 @@ func (t *opTable) grow() {
 	cs = append(cs, c)
 	for i := opChunk - 1; i >= 0; i-- {
 		c[i].idx = base + uint32(i)
+		c[i].tbl = t
 		t.free = append(t.free, &c[i])
 	}
 	t.n += opChunk
@@ -383,8 +432,6 @@ func (t *opTable) release(o *op) {
 	o.clear()
 	t.mu.Lock()
 	t.free = append(t.free, o)
-	t.used--
-	t.wakeLocked()
 	t.mu.Unlock()
 }
 
@@ -399,10 +446,8 @@ func (t *opTable) releaseN(ops []*op) {
 	for _, o := range ops {
 		if o != nil {
 			t.free = append(t.free, o)
-			t.used--
 		}
 	}
-	t.wakeLocked()
 	t.mu.Unlock()
 }
 
@@ -415,14 +460,6 @@ func (o *op) clear() {
 	o.deadline, o.pre = time.Time{}, 0
 	o.sys.reset()
 	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
-}
-
-// wakeLocked wakes the goroutines waiting for room; t.mu is held.
-func (t *opTable) wakeLocked() {
-	if t.waiting != nil {
-		close(t.waiting)
-		t.waiting = nil
-	}
 }
 
 // each calls f for every op of the table, whatever its state.
@@ -553,38 +590,45 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 		return &OpError{Op: "batch", Err: errShortResults}
 	}
 	b := batchPool.Get().(*batch)
-	b.ops = b.ops[:0]
+	n := 0 // requests to start
 	for i := range reqs {
 		results[i] = Result{Err: refuse(ctx, &reqs[i])}
 		b.ops = append(b.ops, nil)
 		if results[i].Err == nil {
-			b.started = append(b.started, nil)
+			n++
 		}
 	}
-	if err := e.ops.acquireN(ctx, b.started); err != nil {
-		b.started = b.started[:0]
-		for i := range reqs {
-			if results[i].Err == nil {
-				results[i].Err = &OpError{Op: reqs[i].name(), Path: reqs[i].path, Err: err}
-			}
-		}
-	}
-	b.w.init(len(b.started))
+	b.w.init(n)
+	b.started = slices.Grow(b.started[:0], n)[:n]
 	deadline := deadlineOf(ctx)
-	j := 0
-	for i := range reqs {
-		if results[i].Err == nil {
-			o := b.started[j]
-			j++
-			o.assign(&reqs[i], deadline)
-			o.w = &b.w
-			b.ops[i] = o
-			b.gens = append(b.gens, genOf(o.state.Load()))
+	started, next := 0, 0 // ops started; the request to look at next
+	for started < n {
+		k, err := e.ops.acquireSome(ctx, b.started[started:])
+		if err != nil {
+			// The rest never start: the context ended while they waited for room.
+			for ; next < len(reqs); next++ {
+				if results[next].Err == nil {
+					results[next].Err = &OpError{Op: reqs[next].name(), Path: reqs[next].path, Err: err}
+					b.w.done()
+				}
+			}
+			break
 		}
+		chunk := b.started[started : started+k]
+		for _, o := range chunk {
+			for results[next].Err != nil {
+				next++
+			}
+			o.assign(&reqs[next], deadline)
+			o.w = &b.w
+			b.ops[next] = o
+			b.gens = append(b.gens, genOf(o.state.Load()))
+			next++
+		}
+		e.drv.start(chunk)
+		started += k
 	}
-	if len(b.started) > 0 {
-		e.drv.start(b.started)
-	}
+	b.started = b.started[:started]
 	b.w.sleep(ctx, func(err error) {
 		for i, o := range b.started {
 			e.cancel(o, b.gens[i], causeFor(err))
@@ -652,27 +696,40 @@ func (e *Engine) Start(ctx context.Context, r Request) *Op {
 // and returns their futures in the same order.
 func (e *Engine) StartBatch(ctx context.Context, reqs []Request) []*Op {
 	futs := make([]*Op, len(reqs))
-	ops := make([]*op, 0, len(reqs))
+	var ready []int // the requests to start
 	for i := range reqs {
-		f := &Op{e: e, done: make(chan struct{})}
-		futs[i] = f
-		o, err := e.prepare(ctx, &reqs[i])
-		if err != nil {
-			f.err = err
-			close(f.done)
+		futs[i] = &Op{e: e, done: make(chan struct{})}
+		if err := refuse(ctx, &reqs[i]); err != nil {
+			futs[i].err = err
+			close(futs[i].done)
 			continue
 		}
-		f.o, f.gen = o, genOf(o.state.Load())
-		o.fut = f
-		ops = append(ops, o)
+		ready = append(ready, i)
 	}
-	if len(ops) > 0 {
-		e.drv.start(ops)
-	}
-	for _, f := range futs {
-		if f.o != nil {
-			f.watch(ctx)
+	ops := make([]*op, len(ready))
+	deadline := deadlineOf(ctx)
+	for started := 0; started < len(ready); {
+		k, err := e.ops.acquireSome(ctx, ops[started:])
+		if err != nil {
+			for _, i := range ready[started:] {
+				futs[i].err = &OpError{Op: reqs[i].name(), Path: reqs[i].path, Err: err}
+				close(futs[i].done)
+			}
+			break
 		}
+		chunk := ops[started : started+k]
+		for j, o := range chunk {
+			i := ready[started+j]
+			o.assign(&reqs[i], deadline)
+			f := futs[i]
+			f.o, f.gen = o, genOf(o.state.Load())
+			o.fut = f
+		}
+		e.drv.start(chunk)
+		for _, i := range ready[started : started+k] {
+			futs[i].watch(ctx)
+		}
+		started += k
 	}
 	return futs
 }

@@ -56,9 +56,6 @@ func soak(t *testing.T, kind string, n int64, seed uint64) {
 				seed:       rng.Uint64(),
 				hang:       soakHang,
 			}
-			// Each goroutine holds at most three ops at once (a batch): with fewer than that
-			// for all of them, batches would deadlock (see churnOpts.noBatches).
-			opts.noBatches = cfg.MaxInFlight != 0 && cfg.MaxInFlight < 3*opts.goroutines
 			if soakFaults != nil {
 				restore, lost := soakFaults(rng, &cfg)
 				defer restore()
