@@ -123,6 +123,9 @@ func (d *uringDriver) issue() {
 			d.sqSpace.Broadcast()
 			d.sqMu.Unlock()
 		}
+		// No Gosched here, unlike the reaper: this goroutine is locked to its thread, and a
+		// yield costs a hand-off between threads each way; the goroutines it woke are taken
+		// by idle Ps, or when the runtime takes this P back from the system call.
 		d.reap()
 	}
 }
