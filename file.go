@@ -107,6 +107,20 @@ func (f *File) hint(r Request) Request {
 	return r
 }
 
+// ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
+// n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
+// end. The result is never nil, as os's.
+func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
+	if f == nil {
+		return nil, fs.ErrInvalid
+	}
+	ents, err := f.readDir(n)
+	if ents == nil {
+		ents = []fs.DirEntry{} // as os: never nil
+	}
+	return ents, err
+}
+
 // Name returns the name of the file as given to OpenFile.
 func (f *File) Name() string { return f.name }
 

@@ -78,13 +78,8 @@ func (d *dirState) reset() {
 
 func (d *dirState) close() { d.reset() }
 
-// ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
-// n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
-// end.
-func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
-	if f == nil {
-		return nil, fs.ErrInvalid
-	}
+// readDir is ReadDir, through os's ReadDir of a duplicate of the descriptor.
+func (f *File) readDir(n int) ([]fs.DirEntry, error) {
 	if !f.ref.acquire() {
 		return []fs.DirEntry{}, f.pathErr("readdirent", fs.ErrClosed)
 	}

@@ -594,3 +594,38 @@ var (
 	_ io.Closer          = (*ovio.File)(nil)
 	_ fs.ReadDirFile     = (*ovio.File)(nil)
 )
+
+// TestFileEngineClosed closes the engine under an open File: its ops fail with the engine's
+// ErrClosed, and Close still closes the descriptor or handle.
+func TestFileEngineClosed(t *testing.T) {
+	for _, kind := range engineKinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			e, err := ovio.Open(configFor(kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := e.Create(filepath.Join(t.TempDir(), "f"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := f.Fd()
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.Write([]byte("x"))
+			var pe *fs.PathError
+			if !errors.As(err, &pe) || pe.Op != "write" || !errors.Is(err, ovio.ErrClosed) || errors.Is(err, fs.ErrClosed) {
+				t.Errorf("Write on a closed engine: %v", err)
+			}
+			if _, err := e.Open(f.Name()); !errors.Is(err, ovio.ErrClosed) {
+				t.Errorf("Open on a closed engine: %v", err)
+			}
+			if err := f.Close(); err != nil {
+				t.Errorf("Close on a closed engine: %v", err)
+			}
+			if handleStillOpen(h, f.Name()) {
+				t.Errorf("handle %#x still open", h)
+			}
+		})
+	}
+}

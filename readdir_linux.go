@@ -52,20 +52,7 @@ var (
 	direntNameOff   = unsafe.Offsetof(unix.Dirent{}.Name)
 )
 
-// ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
-// n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
-// end. Entries of an unknown type are stat'ed right away, the others when Info asks.
-func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
-	if f == nil {
-		return nil, fs.ErrInvalid
-	}
-	ents, err := f.readDir(n)
-	if ents == nil {
-		ents = []fs.DirEntry{} // as os: never nil
-	}
-	return ents, err
-}
-
+// readDir is ReadDir. Entries of an unknown type are stat'ed right away, the others when Info asks.
 func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
 	if !f.ref.acquire() {
 		return nil, f.pathErr("readdirent", fs.ErrClosed)

@@ -60,20 +60,7 @@ func queryDirectory(h Handle, buf []byte, restart bool) Request {
 	return r
 }
 
-// ReadDir reads the directory's entries, in directory order, as (*os.File).ReadDir does: with
-// n > 0, at most n of them, and io.EOF at the end; with n <= 0, all that remain, and nil at the
-// end. Each entry's Info is known already, from the listing.
-func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
-	if f == nil {
-		return nil, fs.ErrInvalid
-	}
-	ents, err := f.readDir(n)
-	if ents == nil {
-		ents = []fs.DirEntry{} // as os: never nil
-	}
-	return ents, err
-}
-
+// readDir is ReadDir. Each entry's Info is known already, from the listing.
 func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
 	if !f.ref.acquire() {
 		return nil, f.pathErr("readdir", fs.ErrClosed)
