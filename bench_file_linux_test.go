@@ -72,54 +72,16 @@ func BenchmarkReadFile10k(b *testing.B) {
 // engine's bare ReadAt request on the same file.
 func BenchmarkFileReadAt4K(b *testing.B) {
 	of, size := benchFile(b)
-	pages := size / 4096
 	e := openEngine(b, "", nil)
 	f, err := e.Open(of.Name())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { f.Close() })
-	readers := []struct {
-		name string
-		read func(buf []byte, off int64) (int, error)
-	}{
-		{"os", of.ReadAt},
-		{"ovio", f.ReadAt},
-	}
-	for _, g := range []int{1, 256} {
-		for _, r := range readers {
-			b.Run(r.name+"/g"+strconv.Itoa(g), func(b *testing.B) {
-				b.SetBytes(4096)
-				b.ReportAllocs()
-				report := sampleThreads(b)
-				defer report()
-				if g == 1 {
-					buf := make([]byte, 4096)
-					rng := rand.New(rand.NewPCG(1, 2))
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						if _, err := r.read(buf, rng.Int64N(pages)*4096); err != nil {
-							b.Fatal(err)
-						}
-					}
-					return
-				}
-				b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
-				var seed atomic.Uint64
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					buf := make([]byte, 4096)
-					rng := rand.New(rand.NewPCG(seed.Add(1), 2))
-					for pb.Next() {
-						if _, err := r.read(buf, rng.Int64N(pages)*4096); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			})
-		}
-	}
+	runReadAt4K(b, size/4096, []reader4K{
+		{"os", func(buf []byte, off int64) error { _, err := of.ReadAt(buf, off); return err }},
+		{"ovio", func(buf []byte, off int64) error { _, err := f.ReadAt(buf, off); return err }},
+	})
 }
 
 // BenchmarkReadAtBatch64 reads 64 ranges of 4 KiB at random offsets of a page-cached file: one

@@ -202,14 +202,10 @@ func sampleThreads(b *testing.B) func() {
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
-	type reader func(buf []byte, off int64) error
 	e := openEngine(b, "", nil)
 	blocking := openEngine(b, "blocking", nil)
 	ctx := context.Background()
-	readers := []struct {
-		name string
-		read reader
-	}{
+	readers := []reader4K{
 		{"os", func(buf []byte, off int64) error { _, err := f.ReadAt(buf, off); return err }},
 		{"ovio", func(buf []byte, off int64) error { // as File reads: the page cache first
 			_, err := e.Do(ctx, ovio.ReadAtNowait(ovio.Handle(f.Fd()), buf, off))
@@ -228,6 +224,18 @@ func BenchmarkReadAt4K(b *testing.B) {
 			return err
 		}},
 	}
+	runReadAt4K(b, pages, readers)
+}
+
+// reader4K names one way to read 4 KiB at an offset, for runReadAt4K.
+type reader4K struct {
+	name string
+	read func(buf []byte, off int64) error
+}
+
+// runReadAt4K runs each reader at random page-aligned offsets of a file of pages pages, from one
+// goroutine and from 256, reporting the peak threads.
+func runReadAt4K(b *testing.B, pages int64, readers []reader4K) {
 	for _, g := range []int{1, 256} {
 		for _, r := range readers {
 			b.Run(r.name+"/g"+strconv.Itoa(g), func(b *testing.B) {

@@ -35,6 +35,13 @@ type pending struct{ r, w int }
 
 func newPending(t testing.TB, e *ovio.Engine) *pending {
 	t.Helper()
+	r, w := testPipe(t)
+	return &pending{r, w}
+}
+
+// testPipe returns a pipe, in blocking mode and closed on exec, that the test's end closes.
+func testPipe(t testing.TB) (r, w int) {
+	t.Helper()
 	var p [2]int
 	syscall.ForkLock.RLock()
 	err := syscall.Pipe(p[:])
@@ -47,7 +54,7 @@ func newPending(t testing.TB, e *ovio.Engine) *pending {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Close(p[0]); syscall.Close(p[1]) })
-	return &pending{p[0], p[1]}
+	return p[0], p[1]
 }
 
 func (p *pending) read(buf []byte) ovio.Request { return ovio.Read(p.r, buf) }

@@ -175,21 +175,10 @@ func testOpsTimeout(t *testing.T, kind string) {
 // nonblockingPipe returns a pipe whose ends are in O_NONBLOCK mode, as os.Pipe makes them.
 func nonblockingPipe(t *testing.T) (r, w int) {
 	t.Helper()
-	var p [2]int
-	syscall.ForkLock.RLock()
-	err := syscall.Pipe(p[:])
-	if err == nil {
-		syscall.CloseOnExec(p[0])
-		syscall.CloseOnExec(p[1])
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Close(p[0]); syscall.Close(p[1]) })
-	syscall.SetNonblock(p[0], true)
-	syscall.SetNonblock(p[1], true)
-	return p[0], p[1]
+	r, w = testPipe(t)
+	syscall.SetNonblock(r, true)
+	syscall.SetNonblock(w, true)
+	return r, w
 }
 
 // testOpsNonblockingPipe reads a pipe in O_NONBLOCK mode: the read waits for data rather than
