@@ -39,3 +39,14 @@ func vecLoop(call func(int, []byte, int64) (int, error), fd int, bufs [][]byte, 
 	}
 	return total, nil
 }
+
+// firstBuf returns the first non-empty buffer of bufs: a stream is read or written one call at
+// a time, since a second call could block where the first did not; a short count is allowed.
+func firstBuf(bufs [][]byte) []byte {
+	for _, b := range bufs {
+		if len(b) > 0 {
+			return b
+		}
+	}
+	return nil
+}
