@@ -12,7 +12,11 @@
 //
 //   - "io_uring" on Linux: one ring per engine. Goroutines that submit at the same time share an
 //     io_uring_enter; an op the kernel completes inline is delivered to its goroutine without a
-//     hand-off; ops that wait are reaped by one goroutine per engine. See engine_uring_linux.go.
+//     hand-off; ops that wait are reaped by one goroutine per engine. A File's read or write of a
+//     descriptor not opened O_DIRECT first tries the page cache (preadv2 with RWF_NOWAIT), which
+//     costs what os.File's pread costs, and only what would wait goes through the ring.
+//     Config.SingleIssuer has one locked thread do every io_uring_enter, which costs a hand-off
+//     per op but less CPU per op at high queue depths. See engine_uring_linux.go.
 //   - "iocp" on Windows: one I/O completion port per engine, whose packets one goroutine per
 //     engine removes in batches. Handles must be opened with FILE_FLAG_OVERLAPPED; each op binds
 //     its handle to the port (Engine.Bind does it early). Overlapped, OverlappedHRESULT and
