@@ -594,7 +594,7 @@ func (d *iocpDriver) loop() {
 	defer close(d.done)
 	for {
 		// Blocks this goroutine's thread in the kernel until a packet comes.
-		n, err := iocp.GetQueuedCompletionStatusEx(d.port, d.entries, windows.INFINITE)
+		n, err := faultGetQueued(d.port, d.entries, windows.INFINITE)
 		if err != nil {
 			if err == windows.ERROR_ABANDONED_WAIT_0 || err == windows.ERROR_INVALID_HANDLE {
 				return // the port was closed: only Close does that, after stopping us
@@ -603,8 +603,9 @@ func (d *iocpDriver) loop() {
 			continue
 		}
 		stop := false
-		for i := range d.entries[:n] {
-			en := &d.entries[i]
+		batch := faultPackets(d.entries[:n])
+		for i := range batch {
+			en := &batch[i]
 			switch en.CompletionKey {
 			case keyIO:
 				d.deliver(en)
@@ -735,7 +736,7 @@ func (d *iocpDriver) cancel(o *op, gen uint32) {
 		// ERROR_NOT_FOUND: the call is completing, or completed synchronously and awaits its
 		// fence. ERROR_INVALID_HANDLE: the handle was closed, which cancelled its I/O. Either
 		// way the packet still comes.
-		windows.CancelIoEx(o.sys.h, &o.sys.ov)
+		faultCancelIoEx(o.sys.h, &o.sys.ov)
 	}
 	o.sys.mu.Unlock()
 }

@@ -32,20 +32,46 @@ type Hooks struct {
 
 // Call is one native call at an injection site.
 type Call struct {
-	// Name is the call: "io_uring_enter" (Args: fd, to_submit, min_complete, flags, arg,
-	// argsz); the IOCP engine adds "GetQueuedCompletionStatusEx" and "CancelIoEx".
+	// Name is the call, and Args its arguments:
+	//
+	//   - "io_uring_enter" (the io_uring engine): fd, to_submit, min_complete, flags, the wait's
+	//     timeout in nanoseconds (with IORING_ENTER_EXT_ARG), 0.
+	//   - "GetQueuedCompletionStatusEx" (the IOCP engine's completion goroutine): the port, 0,
+	//     the count of entries asked for, 0, the timeout in milliseconds, 0. The hook may lower
+	//     the count (not below 1) and change the timeout. An answer in the system's place removes
+	//     no packet: r is ignored, err is the call's error (nil: an early return with nothing).
+	//   - "CancelIoEx" (the IOCP engine's cancel): the handle, the OVERLAPPED's address. The
+	//     hook may point it at another address, which the system then answers for (with
+	//     ERROR_NOT_FOUND: it names no request of the handle); the address is only compared,
+	//     never dereferenced.
+	//   - "poll" (the blocking engine): the number of descriptors, the timeout in milliseconds.
+	//     An answer in the system's place reports no descriptor ready whatever r says.
+	//   - "preadv2" and "pwritev2" with RWF_NOWAIT (the blocking engine on Linux, a stream's
+	//     read or write at its current position): the descriptor, the number of buffers. An
+	//     answer EAGAIN says the descriptor is not ready, and the op waits in the poller.
 	Name string
 	Args [6]uintptr
 	// Status is what the site knows beside the arguments. For io_uring_enter: the SQ ring's
-	// flags (IORING_SQ_CQ_OVERFLOW says completions wait in the kernel's overflow list).
+	// flags (IORING_SQ_CQ_OVERFLOW says completions wait in the kernel's overflow list). For
+	// poll: 1 for the blocking engine's poller, 0 for a worker's look at one descriptor.
 	Status uint32
+	// Done, if the hook sets it, is called with the native call's answer after the site made
+	// the call (not when the hook answered it). The IOCP and blocking engines' sites call it;
+	// io_uring_enter's does not (its answers are seen through Completions).
+	Done func(r uintptr, err error)
 }
 
-// Completion is one completion as an engine is about to deliver it: io_uring's CQE.
+// Completion is one completion as an engine is about to deliver it.
+//
+// For io_uring it is the CQE: UserData, Res and Flags; Key is 0. For IOCP it is the packet, an
+// OVERLAPPED_ENTRY: Key is its completion key, UserData its lpOverlapped (an address, never
+// dereferenced by the engine unless it is exactly one of its own OVERLAPPEDs), Res its
+// dwNumberOfBytesTransferred (as int32 bits); Flags is 0.
 type Completion struct {
 	UserData uint64
 	Res      int32
 	Flags    uint32
+	Key      uint64
 }
 
 var hooks atomic.Pointer[Hooks]

@@ -13,6 +13,8 @@ import "golang.org/x/sys/windows"
 
 //sys	ntQueryDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, class uint32, singleEntry bool, mask uintptr, restartScan bool) (status uint32) = ntdll.NtQueryDirectoryFile
 
+//sys	cancelIoEx(h windows.Handle, overlapped uintptr) (err error) = kernel32.CancelIoEx
+
 //sys	getFileSizeEx(h windows.Handle, size *int64) (err error) = kernel32.GetFileSizeEx
 
 //sys	ntNotifyChangeDirectoryFile(h windows.Handle, event windows.Handle, apcRoutine uintptr, apcContext *windows.Overlapped, iosb *windows.Overlapped, buf *byte, length uint32, filter uint32, watchTree bool) (status uint32) = ntdll.NtNotifyChangeDirectoryFile
@@ -63,6 +65,14 @@ func FileSize(h windows.Handle) (int64, error) {
 // what it did not issue.
 func PostAddr(port windows.Handle, qty uint32, key uintptr, overlapped uintptr) error {
 	return postQueuedCompletionStatus(port, qty, key, overlapped)
+}
+
+// CancelAddr is CancelIoEx with the OVERLAPPED given by address: it cancels h's requests whose
+// OVERLAPPED is at overlapped, and fails with ERROR_NOT_FOUND if there is none. The address is
+// only compared with those of h's requests, never dereferenced, so it may be any value: the
+// fault tests use it to make the system itself answer ERROR_NOT_FOUND.
+func CancelAddr(h windows.Handle, overlapped uintptr) error {
+	return cancelIoEx(h, overlapped)
 }
 
 // GetQueuedCompletionStatusEx removes up to len(entries) packets from port, waiting up to timeout

@@ -41,12 +41,21 @@ var (
 	modkernel32 = windows.NewLazySystemDLL("kernel32.dll")
 	modntdll    = windows.NewLazySystemDLL("ntdll.dll")
 
+	procCancelIoEx                  = modkernel32.NewProc("CancelIoEx")
 	procGetFileSizeEx               = modkernel32.NewProc("GetFileSizeEx")
 	procGetQueuedCompletionStatusEx = modkernel32.NewProc("GetQueuedCompletionStatusEx")
 	procPostQueuedCompletionStatus  = modkernel32.NewProc("PostQueuedCompletionStatus")
 	procNtNotifyChangeDirectoryFile = modntdll.NewProc("NtNotifyChangeDirectoryFile")
 	procNtQueryDirectoryFile        = modntdll.NewProc("NtQueryDirectoryFile")
 )
+
+func cancelIoEx(h windows.Handle, overlapped uintptr) (err error) {
+	r1, _, e1 := syscall.SyscallN(procCancelIoEx.Addr(), uintptr(h), uintptr(overlapped))
+	if uint32(r1) == 0 {
+		err = errnoErr(e1)
+	}
+	return
+}
 
 func getFileSizeEx(h windows.Handle, size *int64) (err error) {
 	r1, _, e1 := syscall.SyscallN(procGetFileSizeEx.Addr(), uintptr(h), uintptr(unsafe.Pointer(size)))
