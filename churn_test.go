@@ -36,6 +36,9 @@ type churnOpts struct {
 	seed       uint64
 	// hang is how long churn may take before it is declared hung; default 2 minutes.
 	hang time.Duration
+	// beside, if set, runs in a goroutine of its own beside the workers, until stop is closed
+	// once they are done; churn waits for it to return before its final checks.
+	beside func(stop <-chan struct{})
 }
 
 type churnResult struct {
@@ -151,6 +154,15 @@ func churn(t testing.TB, e *ovio.Engine, opts churnOpts) churnResult {
 		closeTimer = time.AfterFunc(opts.closeAfter, closeEngine)
 	}
 
+	stopBeside, besideDone := make(chan struct{}), make(chan struct{})
+	if opts.beside != nil {
+		go func() {
+			defer close(besideDone)
+			opts.beside(stopBeside)
+		}()
+	} else {
+		close(besideDone)
+	}
 	var wg sync.WaitGroup
 	per := max(opts.ops/opts.goroutines, 1)
 	for g := 0; g < opts.goroutines; g++ {
@@ -240,6 +252,8 @@ func churn(t testing.TB, e *ovio.Engine, opts churnOpts) churnResult {
 		}(g)
 	}
 	wg.Wait()
+	close(stopBeside)
+	<-besideDone
 	rescuers.Wait()
 	if closeTimer != nil && !closeTimer.Stop() {
 		<-closeDone // Close raced the ops; wait for it to return
