@@ -36,11 +36,7 @@ func (w *worker) streamSys(o *op, write bool, bufs [][]byte) (n int, err error, 
 	}
 	fd := o.req.h
 	for {
-		if write {
-			n, err = unix.Pwritev2(fd, bufs, -1, unix.RWF_NOWAIT)
-		} else {
-			n, err = unix.Preadv2(fd, bufs, -1, unix.RWF_NOWAIT)
-		}
+		n, err = faultNowait(fd, bufs, write)
 		switch err {
 		case nil:
 			return n, nil, true
@@ -72,6 +68,14 @@ func blocksOnDisk(fd int) bool {
 	}
 	t := st.Mode & unix.S_IFMT
 	return t == unix.S_IFREG || t == unix.S_IFBLK
+}
+
+// nowait reads or writes at the current position with RWF_NOWAIT: EAGAIN if it would block.
+func nowait(fd int, bufs [][]byte, write bool) (int, error) {
+	if write {
+		return unix.Pwritev2(fd, bufs, -1, unix.RWF_NOWAIT)
+	}
+	return unix.Preadv2(fd, bufs, -1, unix.RWF_NOWAIT)
 }
 
 // plain reads or writes at the current position, blocking.

@@ -126,6 +126,11 @@ type blockingDriver struct {
 	pollOnly bool
 	closing  atomic.Bool // set under mu; read without it by the inline paths
 
+	// What cancels met, counted for the tests: an op taken out of the queue, or out of the
+	// poller; one a worker had taken from the queue and found cancelled before its call, or
+	// when it would have parked. And the parked ops the poller put back in the queue.
+	cancelQueued, cancelParked, cancelTaken, cancelAtPark, requeued atomic.Uint64
+
 	mu      sync.Mutex
 	queue   opList
 	timers  opList
@@ -282,6 +287,7 @@ func (d *blockingDriver) cancel(o *op, gen uint32) {
 	case blkQueued:
 		d.queue.remove(o)
 		b.where = blkNone
+		d.cancelQueued.Add(1)
 		d.mu.Unlock()
 		d.completeOp(o, gen, 0, syscall.ECANCELED)
 		return
@@ -296,6 +302,7 @@ func (d *blockingDriver) cancel(o *op, gen uint32) {
 		// The timer fired: fire completes the op.
 	case blkParked:
 		d.unpark(o)
+		d.cancelParked.Add(1)
 		d.mu.Unlock()
 		d.completeOp(o, gen, 0, syscall.ECANCELED)
 		return
@@ -373,8 +380,9 @@ func (w *worker) run() {
 			// The op leaves the worker before it completes: once complete, it may start
 			// another life.
 			o.sys.blk.where = blkNone
-			if res.park {
-				cancel = !d.park(o, res.write)
+			if res.park && !d.park(o, res.write) {
+				cancel = true
+				d.cancelAtPark.Add(1)
 			}
 		}
 		next := d.queue.pop()
@@ -521,7 +529,7 @@ func (d *blockingDriver) poll() {
 		if wake == noWakeFD && (timeout < 0 || timeout > 50) {
 			timeout = 50
 		}
-		if _, err := unix.Poll(fds, timeout); err != nil && err != syscall.EINTR && err != syscall.EAGAIN {
+		if _, err := faultPoll(fds, timeout, true); err != nil && err != syscall.EINTR && err != syscall.EAGAIN {
 			time.Sleep(10 * time.Millisecond) // ENOMEM: try again; the ops stay cancellable
 			continue
 		}
@@ -545,6 +553,7 @@ func (d *blockingDriver) poll() {
 			d.unpark(r.o)
 			r.o.sys.blk.where = blkQueued
 			d.queue.pushFront(r.o)
+			d.requeued.Add(1)
 			d.dispatch()
 		}
 		d.mu.Unlock()
@@ -600,6 +609,7 @@ func (w *worker) exit() {
 // exec runs o's system calls and returns their result, or that o must wait for its descriptor.
 func (w *worker) exec(o *op) result {
 	if o.state.Load()&flagCancel != 0 {
+		w.d.cancelTaken.Add(1)
 		return result{err: syscall.ECANCELED} // cancelled before it ran: it never does
 	}
 	r := &o.req
@@ -696,14 +706,16 @@ func (w *worker) pollStream(o *op, write bool, bufs [][]byte) (n int, err error,
 			fds[0].Events = unix.POLLOUT
 		}
 		for {
-			n, err := unix.Poll(fds, 0)
+			n, err := faultPoll(fds, 0, false)
 			if err == syscall.EINTR {
 				continue
 			}
-			if err == nil && n == 0 {
+			if err != nil || n == 0 {
+				// Not ready, or poll cannot say (ENOMEM): the op waits in the poller, where a
+				// cancel reaches it, not in a call that may block.
 				return 0, nil, false
 			}
-			break // ready, or poll failed: the call says what it has to say
+			break // ready, or a bad descriptor (POLLNVAL): the call says what it has to say
 		}
 	}
 	for {

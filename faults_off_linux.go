@@ -4,11 +4,14 @@ package ovio
 
 import "github.com/ovio/ovio/internal/uring"
 
-// Without the ovio_faults tag the injection sites of the io_uring engine do nothing, and inline
-// to nothing. See faults_on_linux.go.
+// Without the ovio_faults tag the injection sites of the io_uring engine, and the blocking
+// engine's on Linux, do nothing or make the plain call, and inline to that. See
+// faults_on_linux.go.
 
 func faultRingConfig(rc *uring.Config) {}
 
 func faultInternalSQE(kind uint32, sqe *uring.SQE) {}
 
 func faultCQEs(buf []uring.CQE) []uring.CQE { return buf }
+
+func faultNowait(fd int, bufs [][]byte, write bool) (int, error) { return nowait(fd, bufs, write) }

@@ -2,8 +2,9 @@
 
 package ovio
 
-// The io_uring engine's fault injection sites, built with the ovio_faults tag only (see
-// internal/fault). faults_off_linux.go has the same functions, empty, for normal builds.
+// The io_uring engine's fault injection sites, and the blocking engine's that only Linux has,
+// built with the ovio_faults tag only (see internal/fault). faults_off_linux.go has the same
+// functions, empty or making the plain call, for normal builds.
 
 import (
 	"github.com/ovio/ovio/internal/fault"
@@ -42,4 +43,26 @@ func faultCQEs(buf []uring.CQE) []uring.CQE {
 		buf = append(buf, uring.CQE{UserData: c.UserData, Res: c.Res, Flags: c.Flags})
 	}
 	return buf
+}
+
+// faultNowait is the blocking engine's RWF_NOWAIT read or write of a stream at its current
+// position. The hooks may answer in the system's place with an error: EAGAIN says the
+// descriptor is not ready (another reader took what was there), and the op parks.
+func faultNowait(fd int, bufs [][]byte, write bool) (int, error) {
+	h := fault.Load()
+	if h == nil || h.Syscall == nil {
+		return nowait(fd, bufs, write)
+	}
+	c := fault.Call{Name: "preadv2", Args: [6]uintptr{uintptr(fd), uintptr(len(bufs))}}
+	if write {
+		c.Name = "pwritev2"
+	}
+	if handled, _, err := h.Syscall(&c); handled && err != nil {
+		return 0, err
+	}
+	n, err := nowait(fd, bufs, write)
+	if c.Done != nil {
+		c.Done(uintptr(max(n, 0)), err)
+	}
+	return n, err
 }

@@ -48,7 +48,8 @@ type Call struct {
 	//     An answer in the system's place reports no descriptor ready whatever r says.
 	//   - "preadv2" and "pwritev2" with RWF_NOWAIT (the blocking engine on Linux, a stream's
 	//     read or write at its current position): the descriptor, the number of buffers. An
-	//     answer EAGAIN says the descriptor is not ready, and the op waits in the poller.
+	//     answer in the system's place must be an error (a nil one is not taken): EAGAIN says
+	//     the descriptor is not ready, and the op waits in the poller.
 	Name string
 	Args [6]uintptr
 	// Status is what the site knows beside the arguments. For io_uring_enter: the SQ ring's
