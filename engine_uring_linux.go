@@ -122,8 +122,11 @@ func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 
 // setupRing sets up a ring with flags, and checks that it has what the engine needs.
 func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
-	entries := uint32(min(cfg.Entries, 1<<15))
-	rc := uring.Config{Entries: entries, CQEntries: max(4*entries, 1024), Flags: flags}
+	// The kernel's limits: IORING_MAX_ENTRIES for the SQ, twice that for the CQ; beyond them
+	// setup fails with EINVAL.
+	const maxSQ, maxCQ = 1 << 15, 1 << 16
+	entries := uint32(min(cfg.Entries, maxSQ))
+	rc := uring.Config{Entries: entries, CQEntries: min(max(4*entries, 1024), maxCQ), Flags: flags}
 	faultRingConfig(&rc)
 	r, err := uring.New(rc)
 	if errors.Is(err, syscall.EINVAL) && rc.Flags&uring.SetupSubmitAll != 0 {
