@@ -33,16 +33,19 @@ func faultEngine(t *testing.T, cfg *ovio.Config, h *fault.Hooks, ignored func() 
 	return openFaultEngine(t, "io_uring", cfg, h, ignored)
 }
 
-// The kinds of io_uring_enter, told apart by their arguments.
-func isSubmit(c *fault.Call) bool { return c.Args[1] > 0 }
+// The kinds of io_uring_enter, told apart by their arguments. Other sites (the blocking
+// engine's preadv2 and poll, which the soak also runs) are none of them.
+func isEnter(c *fault.Call) bool { return c.Name == "io_uring_enter" }
+
+func isSubmit(c *fault.Call) bool { return isEnter(c) && c.Args[1] > 0 }
 
 func isWait(c *fault.Call) bool {
-	return c.Args[1] == 0 && c.Args[3]&uring.EnterGetevents != 0
+	return isEnter(c) && c.Args[1] == 0 && c.Args[3]&uring.EnterGetevents != 0
 }
 
 // isFlush is reap's call to move completions from the kernel's overflow list to the ring.
 func isFlush(c *fault.Call) bool {
-	return c.Args[1] == 0 && c.Args[2] == 0 && c.Args[3] == uring.EnterGetevents
+	return isEnter(c) && c.Args[1] == 0 && c.Args[2] == 0 && c.Args[3] == uring.EnterGetevents
 }
 
 const churnOps = 20_000
