@@ -25,6 +25,9 @@ type Engine struct {
 
 	ignored atomic.Uint64 // completions that named no op in flight
 
+	// closed is set when Close begins. The drivers refuse new ops on their own; this is for try,
+	// which reaches no driver.
+	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -117,6 +120,7 @@ func (e *Engine) Close() error {
 	if e.isDefault {
 		return errors.New("ovio: the default engine is shared and cannot be closed")
 	}
+	e.closed.Store(true)
 	e.closeOnce.Do(func() { e.closeErr = e.drv.close() })
 	return e.closeErr
 }

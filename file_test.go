@@ -608,6 +608,10 @@ func TestFileEngineClosed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Data in the page cache: a read that tried the cache before the engine would succeed.
+			if _, err := f.WriteAt([]byte("hello"), 0); err != nil {
+				t.Fatal(err)
+			}
 			h := f.Fd()
 			if err := e.Close(); err != nil {
 				t.Fatal(err)
@@ -616,6 +620,13 @@ func TestFileEngineClosed(t *testing.T) {
 			var pe *fs.PathError
 			if !errors.As(err, &pe) || pe.Op != "write" || !errors.Is(err, ovio.ErrClosed) || errors.Is(err, fs.ErrClosed) {
 				t.Errorf("Write on a closed engine: %v", err)
+			}
+			buf := make([]byte, 5)
+			if n, err := f.ReadAt(buf, 0); n != 0 || !errors.As(err, &pe) || pe.Op != "read" || !errors.Is(err, ovio.ErrClosed) {
+				t.Errorf("ReadAt on a closed engine: %d, %v", n, err)
+			}
+			if n, err := f.Read(buf); n != 0 || !errors.Is(err, ovio.ErrClosed) {
+				t.Errorf("Read on a closed engine: %d, %v", n, err)
 			}
 			if _, err := e.Open(f.Name()); !errors.Is(err, ovio.ErrClosed) {
 				t.Errorf("Open on a closed engine: %v", err)

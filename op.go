@@ -545,6 +545,9 @@ func (e *Engine) Do(ctx context.Context, r Request) (int, error) {
 		if err := refuse(ctx, &r); err != nil {
 			return 0, err
 		}
+		if e.closed.Load() {
+			return 0, &OpError{Op: r.name(), Path: r.path, Err: ErrClosed}
+		}
 		n, err, done := e.try(r.code, r.h, r.buf, r.off)
 		if done {
 			if err != nil {
