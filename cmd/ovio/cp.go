@@ -195,7 +195,7 @@ func (cp *copier) run(ctx context.Context, srcs []string, dst string) error {
 // walkTop lists what copying the command-line source src to target takes, following src if it
 // is a link.
 func (cp *copier) walkTop(src, target string) {
-	f, err := os.Open(src)
+	f, err := openToStat(src)
 	if err != nil {
 		cp.fail(err)
 		return

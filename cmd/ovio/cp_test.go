@@ -277,3 +277,33 @@ func TestCpInterrupt(t *testing.T) {
 	r.expect(t, exitInterrupted, nil, []string{"ovio cp: copied 0 of 1 files", "ovio cp: interrupted"})
 	expectEmpty(t, out)
 }
+
+// TestCpFIFO names a FIFO on the command line: it is refused at once, naming it, not opened for
+// reading (which would wait for a writer that never comes), and the other sources are copied.
+func TestCpFIFO(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs in a Windows file system")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good")
+	os.WriteFile(good, []byte("contents"), 0o644)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	// run's timeout is the guard: before the fix, ovio waited in open(2) for ever.
+	r := run(t, "cp", fifo, good, out)
+	r.expect(t, exitFailure, nil, []string{"ovio cp: " + fifo + ": not a regular file, directory or symbolic link", "1 failed; copied 1 of 1 files"})
+	if b, err := os.ReadFile(filepath.Join(out, "good")); err != nil || string(b) != "contents" {
+		t.Errorf("the good source: %q, %v", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(out, "fifo")); err == nil {
+		t.Errorf("the FIFO was copied")
+	}
+	// Alone, onto a new name.
+	run(t, "cp", fifo, filepath.Join(dir, "x")).expect(t, exitFailure, nil, []string{fifo + ": not a regular file"})
+	noTemps(t, dir)
+}

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"io/fs"
+	"os"
+	"syscall"
 
 	"github.com/ovio/ovio"
 )
@@ -50,4 +52,11 @@ func (f *rawFile) Sync(ctx context.Context) error {
 		return pathErr("fsync", f.name, err)
 	}
 	return nil
+}
+
+// openToStat opens name for reading, to learn what it is, without waiting: with O_NONBLOCK,
+// opening a FIFO does not wait for a writer (cp then refuses it, unread), and with O_NOCTTY a
+// terminal does not become the process's controlling one.
+func openToStat(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 }
