@@ -111,7 +111,7 @@ type copier struct {
 	limit *limiter
 
 	tasks   []cpTask
-	total   int64 // bytes of the files
+	total   atomic.Int64 // bytes of the files: their size when listed, and what they grew by as copied
 	dirs    []cpDir
 	touched map[string]bool // directories whose entries changed, for -fsync
 
@@ -177,7 +177,7 @@ func (cp *copier) run(ctx context.Context, srcs []string, dst string) error {
 	cp.prog.clear()
 
 	summary := fmt.Sprintf("copied %d of %d files (%s of %s)", cp.copied.Load(), len(cp.tasks),
-		formatBytes(cp.done.Load()), formatBytes(cp.total))
+		formatBytes(cp.done.Load()), formatBytes(cp.total.Load()))
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintf(cp.c.stderr, "ovio cp: %s\n", summary)
@@ -187,7 +187,7 @@ func (cp *copier) run(ctx context.Context, srcs []string, dst string) error {
 	}
 	if cp.prog.on {
 		el := time.Since(cp.started).Seconds()
-		fmt.Fprintf(cp.c.stderr, "ovio cp: %s in %.1fs, %s/s\n", summary, el, formatBytes(int64(float64(cp.total)/max(el, 1e-3))))
+		fmt.Fprintf(cp.c.stderr, "ovio cp: %s in %.1fs, %s/s\n", summary, el, formatBytes(int64(float64(cp.done.Load())/max(el, 1e-3))))
 	}
 	return nil
 }
@@ -245,7 +245,7 @@ func (cp *copier) walk(src, dst string, fi fs.FileInfo) {
 	switch mode := fi.Mode(); {
 	case mode.IsRegular():
 		cp.tasks = append(cp.tasks, cpTask{src, dst, fi})
-		cp.total += fi.Size()
+		cp.total.Add(fi.Size())
 	case mode&fs.ModeSymlink != 0:
 		cp.tasks = append(cp.tasks, cpTask{src, dst, fi})
 	case mode.IsDir():
@@ -342,12 +342,12 @@ feed:
 }
 
 func (cp *copier) show() {
-	done, el := cp.done.Load(), time.Since(cp.started).Seconds()
+	done, total, el := cp.done.Load(), cp.total.Load(), time.Since(cp.started).Seconds()
 	frac := 1.0
-	if cp.total > 0 {
-		frac = float64(done) / float64(cp.total)
+	if total > 0 {
+		frac = float64(done) / float64(total)
 	}
-	cp.prog.show("%s %s of %s, %s/s, %d of %d files", bar(frac, 20), formatBytes(done), formatBytes(cp.total),
+	cp.prog.show("%s %s of %s, %s/s, %d of %d files", bar(frac, 20), formatBytes(done), formatBytes(total),
 		formatBytes(int64(float64(done)/max(el, 1e-3))), cp.copied.Load(), len(cp.tasks))
 }
 
@@ -430,54 +430,8 @@ func (cp *copier) copyFile(ctx context.Context, t cpTask, bufs *[][]byte) (err e
 		return err
 	}
 
-	size, chunk := t.info.Size(), cp.o.chunk
-	nchunks := (size + chunk - 1) / chunk
-	workers := int(min(int64(cp.o.window), nchunks))
-	for len(*bufs) < workers {
-		*bufs = append(*bufs, make([]byte, chunk))
-	}
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var first error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for w := range workers {
-		buf := (*bufs)[w]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= nchunks || fctx.Err() != nil {
-					return
-				}
-				off := i * chunk
-				p := buf[:min(chunk, size-off)]
-				_, err := in.ReadAt(fctx, p, off)
-				if errors.Is(err, io.EOF) {
-					err = &fs.PathError{Op: "read", Path: t.src, Err: errors.New("file shrank while being copied")}
-				}
-				if err == nil {
-					err = cp.limit.wait(fctx, int64(len(p)))
-				}
-				if err == nil {
-					_, err = out.WriteAt(fctx, p, off)
-				}
-				if err != nil {
-					once.Do(func() { first = named(err); cancel() })
-					return
-				}
-				cp.done.Add(int64(len(p)))
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if err := cp.copyData(ctx, in, out, t.src, t.info.Size(), bufs); err != nil {
+		return named(err)
 	}
 	if cp.o.fsync {
 		if err := out.Sync(ctx); err != nil {
@@ -557,5 +511,101 @@ func (l *limiter) wait(ctx context.Context, n int64) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// copyData copies in to out until in's end, as cp(1) does, whatever size the listing saw: the
+// size seen, in -chunk pieces with up to -window of them in flight; then what lies beyond, if
+// the file grew or its size said nothing (as for a file in /proc), a chunk at a time until a
+// read comes up short. A file that shrank is copied as it now is, unless chunks past its new end
+// had already been read: that copy would mix two versions of the file, and is refused.
+func (cp *copier) copyData(ctx context.Context, in, out ioFile, src string, size int64, bufs *[][]byte) error {
+	chunk := cp.o.chunk
+	nchunks := (size + chunk - 1) / chunk
+	workers := int(max(min(int64(cp.o.window), nchunks), 1)) // one, at least, for what lies past size
+	for len(*bufs) < workers {
+		*bufs = append(*bufs, make([]byte, chunk))
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next  atomic.Int64
+		first error
+		once  sync.Once
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		end   = size // the least offset where a read found the end
+		wrote int64  // the greatest offset written up to
+	)
+	for w := range int(min(int64(workers), nchunks)) {
+		buf := (*bufs)[w]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= nchunks || fctx.Err() != nil {
+					return
+				}
+				off := i * chunk
+				p := buf[:min(chunk, size-off)]
+				n, err := in.ReadAt(fctx, p, off)
+				if errors.Is(err, io.EOF) {
+					mu.Lock()
+					end = min(end, off+int64(n))
+					mu.Unlock()
+					p, err = p[:n], nil
+				}
+				if err == nil && len(p) > 0 {
+					err = cp.limit.wait(fctx, int64(len(p)))
+					if err == nil {
+						_, err = out.WriteAt(fctx, p, off)
+					}
+					mu.Lock()
+					wrote = max(wrote, off+int64(len(p)))
+					mu.Unlock()
+				}
+				if err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+				cp.done.Add(int64(len(p)))
+			}
+		}()
+	}
+	wg.Wait()
+	switch {
+	case first != nil:
+		return first
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case end < size:
+		if wrote > end {
+			return &fs.PathError{Op: "read", Path: src, Err: errors.New("file shrank while being copied")}
+		}
+		cp.total.Add(end - size)
+		return nil
+	}
+	// What lies past the size seen: one chunk at a time, to the end.
+	buf := (*bufs)[0][:chunk]
+	for off := size; ; {
+		n, err := in.ReadAt(ctx, buf, off)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if n > 0 {
+			cp.total.Add(int64(n))
+			if err := cp.limit.wait(ctx, int64(n)); err != nil {
+				return err
+			}
+			if _, err := out.WriteAt(ctx, buf[:n], off); err != nil {
+				return err
+			}
+			cp.done.Add(int64(n))
+			off += int64(n)
+		}
+		if err != nil || n == 0 {
+			return nil // at the end
+		}
 	}
 }

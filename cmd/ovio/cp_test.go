@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -306,4 +310,149 @@ func TestCpFIFO(t *testing.T) {
 	// Alone, onto a new name.
 	run(t, "cp", fifo, filepath.Join(dir, "x")).expect(t, exitFailure, nil, []string{fifo + ": not a regular file"})
 	noTemps(t, dir)
+}
+
+// TestCpProcFile copies files whose size says nothing of their contents, as in /proc (size 0): all
+// of what they hold is copied, as by cp(1), not the 0 bytes their size says.
+func TestCpProcFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux's /proc")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	// /proc/self/status is ovio's own, and different each time: its first line is still known.
+	r := run(t, "cp", "-chunk", "100", "/proc/self/status", "/proc/self/cmdline", dir)
+	r.expect(t, exitOK, nil, nil)
+	st, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(st), "Name:\tovio") || !strings.HasSuffix(string(st), "\n") || len(st) < 500 {
+		t.Errorf("copy of /proc/self/status holds %d bytes:\n%s", len(st), st)
+	}
+	cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cmdline), "\x00/proc/self/cmdline\x00") {
+		t.Errorf("copy of /proc/self/cmdline holds %q", cmdline)
+	}
+	// A file of the test process, which does not change, compared whole, through each engine.
+	environ := "/proc/" + strconv.Itoa(os.Getpid()) + "/environ"
+	want, err := os.ReadFile(environ)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("%s: %d bytes, %v", environ, len(want), err)
+	}
+	for _, e := range []string{"", "blocking"} {
+		dst := filepath.Join(dir, "environ-"+e)
+		run(t, "cp", "-engine", e, "-chunk", "4k", environ, dst).expect(t, exitOK, nil, nil)
+		if got, _ := os.ReadFile(dst); !bytes.Equal(got, want) {
+			t.Errorf("-engine %q: copy of %s holds %d bytes, want %d", e, environ, len(got), len(want))
+		}
+	}
+}
+
+// TestCpFileChanges changes a file while ovio cp copies it, one chunk at a time: a file that grows
+// is copied whole, to its new end, as by cp(1), not cut at the size seen when the sources were
+// listed; one that shrinks before cp reads that far is copied as it has become.
+func TestCpFileChanges(t *testing.T) {
+	t.Parallel()
+	const size, chunk = 1 << 20, 64 << 10
+	data := make([]byte, size+300000)
+	for i := range data {
+		data[i] = byte(i*7 + i/chunk)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(src string) error
+		want   []byte
+		before int64 // the change must land before cp has written this much: before it reads on
+	}{
+		{"grows", func(src string) error {
+			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.Write(data[size:])
+			return errors.Join(err, f.Close())
+		}, data, size},
+		{"shrinks", func(src string) error { return os.Truncate(src, size/2) }, data[:size/2], size/2 - chunk},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			// Each attempt is slower than the last, until the change lands while cp is still
+			// short of where it would read it: cp is slowed by -limit, and nothing else is timed.
+			for limit := 1 << 20; ; limit /= 2 {
+				if limit < 32<<10 {
+					t.Fatal("cp always got too far before the file could be changed")
+				}
+				if copyChanging(t, c.change, data[:size], c.want, limit, c.before) {
+					return
+				}
+			}
+		})
+	}
+}
+
+// copyChanging copies a file holding data with ovio cp, one chunk at a time at limit bytes per
+// second, and calls change on it as soon as the copy has begun. If cp had written less than
+// before by then, it checks that the copy holds want and reports true; if not, it reports false.
+func copyChanging(t *testing.T, change func(src string) error, data, want []byte, limit int, before int64) bool {
+	t.Helper()
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(out, 0o755)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := ovioCmd(t, ctx, "", nil, "cp", "-chunk", "64k", "-window", "1", "-limit", strconv.Itoa(limit), src, out)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	// The temporary file shows that cp has listed the file, and has begun to copy it.
+	var tmp string
+	for tmp == "" {
+		select {
+		case <-exited:
+			t.Logf("cp ended before the copy could be seen (-limit %d)", limit)
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+		ents, _ := os.ReadDir(out)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".src.ovio-") {
+				tmp = filepath.Join(out, e.Name())
+			}
+		}
+	}
+	if err := change(src); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(tmp)
+	inTime := err == nil && fi.Size() < before
+	<-exited
+	if ctx.Err() != nil {
+		t.Fatalf("ovio cp timed out\n%s", stderr.String())
+	}
+	if !inTime {
+		t.Logf("cp got too far before the file changed (-limit %d)", limit)
+		return false
+	}
+	r := result{stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()}
+	r.expect(t, exitOK, nil, nil)
+	got, err := os.ReadFile(filepath.Join(out, "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := sha256.Sum256(got), sha256.Sum256(want); g != w {
+		t.Errorf("copy holds %d bytes (sha256 %x), want %d (sha256 %x)", len(got), g[:8], len(want), w[:8])
+	}
+	noTemps(t, out)
+	return true
 }
