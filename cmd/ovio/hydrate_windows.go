@@ -119,14 +119,23 @@ func runHydrate(ctx context.Context, c *cli, args []string) error {
 			}
 		}()
 	}
-	ticker := time.NewTicker(200 * time.Millisecond)
-	defer ticker.Stop()
+	// The progress line is redrawn until the work is done; the goroutine that draws it is
+	// joined before the line is cleared, so that no tick it had taken redraws it afterwards.
 	start := time.Now()
-	go func() {
-		for range ticker.C {
-			h.show(start, len(items))
+	stopTick := make(chan struct{})
+	var tick sync.WaitGroup
+	tick.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopTick:
+				return
+			case <-t.C:
+				h.show(start, len(items))
+			}
 		}
-	}()
+	})
 feed:
 	for _, it := range items {
 		select {
@@ -139,7 +148,8 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	ticker.Stop()
+	close(stopTick)
+	tick.Wait()
 	h.prog.clear()
 	summary := fmt.Sprintf("hydrated %d of %d files (%s of %s)", h.files.Load(), len(items),
 		formatBytes(h.done.Load()), formatBytes(h.total))
