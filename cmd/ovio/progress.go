@@ -19,18 +19,9 @@ type progress struct {
 }
 
 // newProgress returns a progress line on f, written through w (f itself, or a writer over it),
-// which shows only if f is a terminal: a character device, as consoles and ptys are. /dev/null
-// is one too, which does no harm.
+// which shows only if f is a terminal.
 func newProgress(f *os.File, w io.Writer) *progress {
-	return &progress{w: w, on: isTerminal(f)}
-}
-
-func isTerminal(f *os.File) bool {
-	if f == nil {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return &progress{w: w, on: f != nil && isTerminal(f)}
 }
 
 // show replaces the line shown with the formatted one.

@@ -35,6 +35,42 @@ func openPty(t *testing.T) (ptm, pts *os.File) {
 	return m, s
 }
 
+// TestIsTerminal asks isTerminal about a pty, which is a terminal, and about /dev/null (a
+// character device, but no terminal), a pipe and a file, which are not.
+func TestIsTerminal(t *testing.T) {
+	t.Parallel()
+	ptm, pts := openPty(t)
+	defer ptm.Close()
+	defer pts.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	file, err := os.Create(t.TempDir() + "/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, c := range []struct {
+		f    *os.File
+		want bool
+	}{{pts, true}, {ptm, true}, {null, false}, {pw, false}, {pr, false}, {file, false}} {
+		if got := isTerminal(c.f); got != c.want {
+			t.Errorf("isTerminal(%s) = %v, want %v", c.f.Name(), got, c.want)
+		}
+	}
+	if p := newProgress(null, null); p.on {
+		t.Errorf("a progress line on %s", os.DevNull)
+	}
+}
+
 // TestProgressOnTerminal runs bench and cp with a terminal for output: both draw a progress line
 // (redrawn with carriage returns), and bench's table is still all there.
 func TestProgressOnTerminal(t *testing.T) {
