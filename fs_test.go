@@ -2,11 +2,13 @@ package ovio_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -110,6 +112,55 @@ func TestDirFS(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestDirFSOnItsEngine checks that DirFS's Open, ReadFile and Stat run on its engine, not on
+// os: once the engine is closed, they fail with ErrClosed, naming the file, where os would
+// succeed (or, for Stat of a missing name, say it is missing). Stat answers a name whose lookup
+// is cached without the engine (see DirFS), but not a missing one: that is a statx op. On other
+// systems Stat is os's, as DirFS says.
+func TestDirFSOnItsEngine(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *ovio.Engine) {
+		root := t.TempDir()
+		if err := os.WriteFile(filepath.Join(root, "file"), []byte("contents"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fsys := e.DirFS(root)
+		// Open, they work.
+		if b, err := fs.ReadFile(fsys, "file"); err != nil || string(b) != "contents" {
+			t.Fatalf("ReadFile: %q, %v", b, err)
+		}
+		f, err := fsys.Open("file")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if _, err := fs.Stat(fsys, "missing"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("Stat of a missing file: %v", err)
+		}
+
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		closed := func(what, name string, err error) {
+			t.Helper()
+			var pe *fs.PathError
+			if !errors.Is(err, ovio.ErrClosed) || !errors.As(err, &pe) || pe.Path != name {
+				t.Errorf("%s %s on a closed engine: %v, want a *fs.PathError naming it, with ErrClosed", what, name, err)
+			}
+		}
+		f, err = fsys.Open("file")
+		if err == nil {
+			f.Close()
+		}
+		closed("Open", "file", err)
+		_, err = fs.ReadFile(fsys, "file")
+		closed("ReadFile", "file", err)
+		if runtime.GOOS == "linux" {
+			_, err = fs.Stat(fsys, "missing")
+			closed("Stat", "missing", err)
 		}
 	})
 }
