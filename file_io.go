@@ -164,9 +164,24 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 	if !f.seekable() {
 		return 0, f.pathErr("read", errNoSeek)
 	}
+	rw := f.rw
+	if m, e, done, tried := f.attempt(ctx, opRead, p, off); done {
+		switch {
+		case e != nil && !isEOF(e):
+			return 0, f.wrapErr("read", ctx, e)
+		case m == 0:
+			return 0, io.EOF
+		}
+		return m, nil
+	} else if tried {
+		n, p, off = m, p[m:], off+int64(m)
+		rw &^= rwNowait // the rest would block
+	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, f.readAtReq(p, off))
+		r := ReadAt(f.h, p, off)
+		r.rw |= rw
+		m, e := f.e.Do(octx, r)
 		if e != nil && !isEOF(e) {
 			err = f.wrapErr("read", ctx, e)
 			break
@@ -183,6 +198,30 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 		done()
 	}
 	return n, err
+}
+
+// attempt makes the page-cache attempt of ReadAtContext or WriteAtContext (code) under the
+// caller's own cancellable context, before opCtx joins it to the File's, which costs two
+// contexts and an AfterFunc (five allocations) that only an op waiting in the kernel needs:
+// Close cannot interrupt a system call that does not block. tried reports that the attempt was
+// made: then done reports that it answered (n bytes, the end of the file, or err); else the
+// first n bytes moved and the rest would block. It does what Engine.Do does first for a request
+// marked rwNowait.
+func (f *File) attempt(ctx context.Context, code opCode, p []byte, off int64) (n int, err error, done, tried bool) {
+	if f.rw&rwNowait == 0 || f.e.try == nil || ctx.Done() == nil {
+		return 0, nil, false, false // Do makes the attempt, if any, with nothing to join
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, &OpError{Op: opNames[code], Err: err}, true, true
+	}
+	if f.e.closed.Load() {
+		return 0, &OpError{Op: opNames[code], Err: ErrClosed}, true, true
+	}
+	n, err, done = f.e.try(code, f.h, p, off)
+	if err != nil {
+		err = &OpError{Op: opNames[code], Err: err}
+	}
+	return n, err, done, true
 }
 
 // Write writes p to the file at its offset (at its end, if opened with O_APPEND) and advances
@@ -272,9 +311,21 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, 
 	if !f.seekable() {
 		return 0, f.pathErr("write", errNoSeek)
 	}
+	rw := f.rw
+	if m, e, done, tried := f.attempt(ctx, opWrite, p, off); done {
+		if e != nil {
+			return 0, f.wrapErr("write", ctx, e)
+		}
+		return m, nil
+	} else if tried {
+		n, p, off = m, p[m:], off+int64(m)
+		rw &^= rwNowait // the rest would block
+	}
 	octx, done := f.opCtx(ctx)
 	for len(p) > 0 {
-		m, e := f.e.Do(octx, f.writeAtReq(p, off))
+		r := WriteAt(f.h, p, off)
+		r.rw |= rw
+		m, e := f.e.Do(octx, r)
 		n += m
 		if e != nil {
 			err = f.wrapErr("write", ctx, e)
