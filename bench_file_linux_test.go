@@ -84,6 +84,23 @@ func BenchmarkFileReadAt4K(b *testing.B) {
 	})
 }
 
+// BenchmarkFileWriteAt4K writes 4 KiB at random aligned offsets of a page-cached file with
+// File.WriteAt and with os.File.WriteAt, from 1 and 256 goroutines. BenchmarkWriteAt4K has the
+// engine's bare WriteAt request on the same file.
+func BenchmarkFileWriteAt4K(b *testing.B) {
+	of, size := benchFile(b)
+	e := openEngine(b, "", nil)
+	f, err := e.OpenFile(of.Name(), os.O_RDWR, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	runReadAt4K(b, size/4096, []reader4K{
+		{"os", func(buf []byte, off int64) error { _, err := of.WriteAt(buf, off); return err }},
+		{"ovio", func(buf []byte, off int64) error { _, err := f.WriteAt(buf, off); return err }},
+	})
+}
+
 // BenchmarkReadAtBatch64 reads 64 ranges of 4 KiB at random offsets of a page-cached file: one
 // ReadAtBatch, against 64 calls of os.File.ReadAt.
 func BenchmarkReadAtBatch64(b *testing.B) {

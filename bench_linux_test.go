@@ -196,9 +196,11 @@ func sampleThreads(b *testing.B) func() {
 }
 
 // BenchmarkReadAt4K reads 4 KiB at random aligned offsets of a page-cached file, from one and
-// from 256 goroutines, with os.File.ReadAt, with ovio as File reads (the page cache first, the
-// ring for what would block), with every read through the ring, and the same two ways with the
-// blocking engine (the page cache first, then its workers; every read through a worker).
+// from 256 goroutines. Its rows: "os", os.File.ReadAt; "ovio", the engine's request as File
+// makes it (preadv2 with RWF_NOWAIT in the caller's goroutine, the ring only for what would
+// block: here, nothing); "ring", every read through the ring; "blocking" and "pool", the same
+// two ways with the blocking engine (the page cache first, then its workers; every read through
+// a worker). BenchmarkFileReadAt4K has File.ReadAt itself.
 func BenchmarkReadAt4K(b *testing.B) {
 	f, size := benchFile(b)
 	pages := size / 4096
@@ -227,13 +229,46 @@ func BenchmarkReadAt4K(b *testing.B) {
 	runReadAt4K(b, pages, readers)
 }
 
-// reader4K names one way to read 4 KiB at an offset, for runReadAt4K.
+// BenchmarkWriteAt4K writes 4 KiB at random aligned offsets of a page-cached file, from one and
+// from 256 goroutines, the same ways as BenchmarkReadAt4K reads: os.File.WriteAt; ovio as File
+// writes (a non-blocking attempt first, which buffered ext4 refuses with EOPNOTSUPP, after which
+// every write goes to the ring); every write through the ring; the blocking engine as File writes
+// and through its workers. The file's pages stay cached; the kernel writes them back meanwhile.
+func BenchmarkWriteAt4K(b *testing.B) {
+	f, size := benchFile(b)
+	pages := size / 4096
+	e := openEngine(b, "", nil)
+	blocking := openEngine(b, "blocking", nil)
+	ctx := context.Background()
+	fd := ovio.Handle(f.Fd())
+	runReadAt4K(b, pages, []reader4K{
+		{"os", func(buf []byte, off int64) error { _, err := f.WriteAt(buf, off); return err }},
+		{"ovio", func(buf []byte, off int64) error { // as File writes
+			_, err := e.Do(ctx, ovio.WriteAtNowait(fd, buf, off))
+			return err
+		}},
+		{"ring", func(buf []byte, off int64) error {
+			_, err := e.Do(ctx, ovio.WriteAt(fd, buf, off))
+			return err
+		}},
+		{"blocking", func(buf []byte, off int64) error {
+			_, err := blocking.Do(ctx, ovio.WriteAtNowait(fd, buf, off))
+			return err
+		}},
+		{"pool", func(buf []byte, off int64) error {
+			_, err := blocking.Do(ctx, ovio.WriteAt(fd, buf, off))
+			return err
+		}},
+	})
+}
+
+// reader4K names one way to read (or write) 4 KiB at an offset, for runReadAt4K.
 type reader4K struct {
 	name string
 	read func(buf []byte, off int64) error
 }
 
-// runReadAt4K runs each reader at random page-aligned offsets of a file of pages pages, from one
+// runReadAt4K runs each reader (or writer) at random page-aligned offsets of a file of pages pages, from one
 // goroutine and from 256, reporting the peak threads.
 func runReadAt4K(b *testing.B, pages int64, readers []reader4K) {
 	for _, g := range []int{1, 256} {
