@@ -390,7 +390,8 @@ func alignedBuf(b *testing.B, n int) []byte {
 // device, from g goroutines at once (g reads in flight), with os.File, with ovio and with its
 // blocking engine (at most Config.Workers reads in flight). It reports
 // reads per second (iops), CPU per read (cpu-us/op, all threads of the process) and peak threads.
-// BENCHMARKS.md sets it beside fio's io_uring engine at iodepth 128 on the same file.
+// fio is not in this process: `ovio bench -fio -direct -workload randread -depth 128` runs fio's
+// io_uring engine, os.File and ovio.File on one file in one run, for issue 8's comparison.
 func BenchmarkDirectRead(b *testing.B) {
 	f, size := benchFile(b)
 	df, err := os.OpenFile(f.Name(), os.O_RDONLY|unix.O_DIRECT, 0)

@@ -68,6 +68,16 @@ for its goroutine to run again, while a goroutine in an os.File read runs on
 and does its waiting between reads, outside the measure: compare IOPS and CPU
 there.
 
+-fio adds fio's io_uring engine (Debian's package fio; Linux) as a peer row for
+the read and write workloads: one fio job on the same file keeping -depth ops in
+flight from one thread, with the same block size, -direct, warm-up and duration
+(fio --ioengine=io_uring --iodepth=N --invalidate=0). Its IOPS, latency
+(submission to completion) and CPU per op (the job process's, its io_uring
+workers included) are fio's own report; its threads are counted by ovio bench
+over fio's processes. "vs fio" is then ovio's IOPS over fio's. Issue 8's
+O_DIRECT comparison is:
+  ovio bench -fio -direct -workload randread -depth 128
+
 -json prints one JSON object per phase instead of the table. A progress line
 shows when stdout is a terminal. Ctrl-C stops the run, prints the phase cut
 short, and removes the temporary file.
@@ -88,6 +98,7 @@ type benchOpts struct {
 	json                 bool
 	issuer, ring, batch  bool
 	levers               bool
+	fio                  bool
 	parsedBS             []int64
 	parsedDepth          []int
 	fileWrites, fileUsed bool // some workload writes, reads or writes the file
@@ -128,6 +139,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.BoolVar(&o.ring, "ring", false, "lever: raw ovio.ReadAt/WriteAt requests on the handle instead of ovio.File")
 	flags.BoolVar(&o.batch, "batch", false, "lever: ovio keeps -depth ops in flight from one goroutine, with futures")
 	flags.BoolVar(&o.levers, "levers", false, "also run ovio with each lever flipped, and print each one's effect")
+	flags.BoolVar(&o.fio, "fio", false, "also run fio's io_uring engine on the same file and workload, as a peer row (Linux; fio on PATH)")
 	if err := flags.parse(args); err != nil {
 		return err
 	}
@@ -166,6 +178,11 @@ func (o *benchOpts) plan() ([]benchItem, error) {
 	}
 	if o.issuer && (runtime.GOOS != "linux" || (o.engine != "" && o.engine != "io_uring")) {
 		return nil, usagef("bench", "-issuer: the io_uring engine's lever")
+	}
+	if o.fio {
+		if why := fioCheck(); why != "" {
+			return nil, usagef("bench", "-fio: %s", why)
+		}
 	}
 	if !o.listSet {
 		plan := defaultPlan
@@ -310,7 +327,7 @@ func (b *bencher) run(ctx context.Context) error {
 	}
 	var notes []string
 	for _, g := range groups {
-		var osRes, base *phaseResult
+		var osRes, base, fioRes *phaseResult
 		for _, p := range g.phases {
 			res, err := b.runPhase(ctx, p)
 			if err != nil {
@@ -324,8 +341,14 @@ func (b *bencher) run(ctx context.Context) error {
 			switch {
 			case p.spec.Side == "os":
 				osRes = res
+			case p.spec.Side == fioSide:
+				fioRes = res
 			case p.base:
 				base = res
+			}
+			if p.spec.Side == "ovio" && fioRes != nil && fioRes.IOPS > 0 {
+				res.VsFio = ratio(res.IOPS, fioRes.IOPS)
+				res.CPUVsFio = ratio(res.CPUPerOp, fioRes.CPUPerOp)
 			}
 			if p.spec.Side == "ovio" && osRes != nil && osRes.IOPS > 0 {
 				res.Ratio = ratio(res.IOPS, osRes.IOPS)
@@ -379,13 +402,22 @@ func (b *bencher) phasesFor(it benchItem) ([]phase, []string) {
 		s.Side = "os"
 		ps = append(ps, phase{spec: s, label: "os.File"})
 	}
+	var notes []string
+	if o.fio {
+		if fioRW[it.workload] == "" {
+			notes = append(notes, fmt.Sprintf("%s: fio has no such workload", itemName(it)))
+		} else {
+			s := base
+			s.Side = fioSide
+			ps = append(ps, phase{spec: s, label: "fio io_uring"})
+		}
+	}
 	s := base
 	s.Side, s.Issuer, s.Ring, s.Batch = "ovio", o.issuer, o.ring, o.batch
 	ps = append(ps, phase{spec: s, label: ovioLabel(s, o.levers), base: true})
 	if !o.levers {
-		return ps, nil
+		return ps, notes
 	}
-	var notes []string
 	for _, l := range levers {
 		t := s
 		if why := l.flip(&t, b); why != "" {
@@ -453,6 +485,11 @@ var levers = []lever{
 // If ctx ends, the child is interrupted and its result so far returned.
 func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 	b.phaseNo++
+	if p.spec.Side == fioSide {
+		name := fmt.Sprintf("[%d/%d] %s, %s", b.phaseNo, b.phases, itemName(benchItem{p.spec.Workload, p.spec.BS, p.spec.Depth}), p.label)
+		b.prog.show("%s: running for %v", name, p.spec.Warmup+p.spec.Duration)
+		return runFio(ctx, &p.spec)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -668,6 +705,9 @@ func (b *bencher) header(file string) {
 	if b.o.levers {
 		head += fmt.Sprintf(" %7s", "vs base")
 	}
+	if b.o.fio {
+		head += fmt.Sprintf(" %7s", "vs fio")
+	}
 	fmt.Fprintln(w, head)
 }
 
@@ -700,6 +740,9 @@ func (b *bencher) report(it benchItem, p phase, r *phaseResult) {
 	if b.o.levers {
 		line += fmt.Sprintf(" %7s", x(r.VsBase))
 	}
+	if b.o.fio {
+		line += fmt.Sprintf(" %7s", x(r.VsFio))
+	}
 	if r.Interrupted {
 		line += fmt.Sprintf("  (interrupted after %.1fs)", r.Seconds)
 	}
@@ -731,6 +774,11 @@ func (b *bencher) footer(notes []string) {
 	}
 	if b.o.levers {
 		fmt.Fprintln(w, "vs base: the lever's IOPS over the base ovio run's.")
+	}
+	if b.o.fio {
+		fmt.Fprintln(w, "fio io_uring: one fio job, -depth ops in flight from one thread; its latency, IOPS and CPU are")
+		fmt.Fprintln(w, "fio's report (the job process's CPU), its threads all of fio's processes'. vs fio: ovio's")
+		fmt.Fprintln(w, "IOPS over fio's.")
 	}
 	fmt.Fprintf(w, "%d phases in %.1fs.\n", b.phaseNo, time.Since(b.start).Seconds())
 	for _, n := range notes {

@@ -17,19 +17,7 @@ const threadsKnown = true
 
 // threadCount returns the OS threads of this process now, from /proc/self/status; the kernel's
 // io_uring workers (iou-wrk, iou-sqp) are threads of the process and count.
-func threadCount() int {
-	s, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(s), "\n") {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
-}
+func threadCount() int { return procThreads(os.Getpid()) }
 
 // nopKnown says whether osNop exists here.
 const nopKnown = true
@@ -43,4 +31,38 @@ func osNop() error {
 		return errno
 	}
 	return nil
+}
+
+// treeThreads returns the OS threads of process pid and of its descendants (fio runs a job in a
+// process of its own), 0 if it is gone.
+func treeThreads(pid int) int {
+	n := procThreads(pid)
+	if n == 0 {
+		return 0
+	}
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	for _, t := range tasks {
+		kids, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		for _, k := range strings.Fields(string(kids)) {
+			if c, err := strconv.Atoi(k); err == nil {
+				n += treeThreads(c)
+			}
+		}
+	}
+	return n
+}
+
+// procThreads returns the OS threads of process pid, from /proc/PID/status; 0 if it is gone.
+func procThreads(pid int) int {
+	s, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(s), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
 }

@@ -25,7 +25,7 @@ const phaseCommand = "bench-phase"
 
 // phaseSpec is what a phase runs; the parent passes it as JSON.
 type phaseSpec struct {
-	Side     string        `json:"side"`  // "os" or "ovio"
+	Side     string        `json:"side"`  // "os", "ovio", or "fio" (run by the parent)
 	Lever    string        `json:"lever"` // the lever this phase toggles, for the report; "" for none
 	Workload string        `json:"workload"`
 	BS       int64         `json:"block_size"`
@@ -67,9 +67,11 @@ type phaseResult struct {
 	Threads    int     `json:"threads"` // peak OS threads of the phase's process; 0: not known here
 	GOMAXPROCS int     `json:"gomaxprocs"`
 
-	Ratio    *float64 `json:"ratio,omitempty"`     // ovio: IOPS over os.File's in the same run
-	CPURatio *float64 `json:"cpu_ratio,omitempty"` // ovio: CPU per op over os.File's
-	VsBase   *float64 `json:"vs_base,omitempty"`   // a lever: IOPS over the base ovio run's
+	Ratio    *float64 `json:"ratio,omitempty"`      // ovio: IOPS over os.File's in the same run
+	CPURatio *float64 `json:"cpu_ratio,omitempty"`  // ovio: CPU per op over os.File's
+	VsBase   *float64 `json:"vs_base,omitempty"`    // a lever: IOPS over the base ovio run's
+	VsFio    *float64 `json:"vs_fio,omitempty"`     // ovio, with -fio: IOPS over fio's
+	CPUVsFio *float64 `json:"cpu_vs_fio,omitempty"` // ovio, with -fio: CPU per op over fio's
 
 	Interrupted bool `json:"interrupted,omitempty"`
 }
