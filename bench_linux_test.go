@@ -278,6 +278,12 @@ func runReadAt4K(b *testing.B, pages int64, readers []reader4K) {
 				b.ReportAllocs()
 				report := sampleThreads(b)
 				defer report()
+				// CPU per op beside time per op: on a machine others load, a process with more
+				// runnable threads gets more of the CPUs (os.File's reads hand their P to a new
+				// thread when slow; ovio's non-blocking attempt does not), so ns/op compares
+				// shares of the machine as much as costs.
+				cpu0 := cpuTime()
+				defer func() { b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-us/op") }()
 				if g == 1 {
 					buf := make([]byte, 4096)
 					rng := rand.New(rand.NewPCG(1, 2))
