@@ -322,6 +322,10 @@ func BenchmarkColdRead(b *testing.B) {
 	f, size := benchFile(b)
 	fd := ovio.Handle(f.Fd())
 	pages := size / 4096
+	// No readahead: each read waits for its own page, not one a neighbour's read brought in.
+	if err := unix.Fadvise(int(fd), 0, 0, unix.FADV_RANDOM); err != nil {
+		b.Fatal(err)
+	}
 	e := openEngine(b, "", nil)
 	ctx := context.Background()
 	for _, c := range []struct {
