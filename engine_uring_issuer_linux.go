@@ -101,7 +101,7 @@ func (d *uringDriver) issue() {
 			// Say we sleep, then look again: a goroutine that queued after our look sees the
 			// flag and kicks.
 			is.sleeping.Store(true)
-			if d.ring.SQTail() != d.submitted.Load() || d.stopping.Load() || !is.armed {
+			if d.published.Load() != d.submitted.Load() || d.stopping.Load() || !is.armed {
 				is.sleeping.Store(false)
 				continue
 			}

@@ -76,6 +76,11 @@ type uringDriver struct {
 	sqOps     []slotRef
 	state     int
 
+	// published is sqTail as last published, for the looks that run without sqMu: the
+	// submitter's after it gave up the role, the issuer's before it sleeps. They must not read
+	// the ring's own tail: once the role is free, Close may take it and unmap the ring.
+	published atomic.Uint32
+
 	submitting atomic.Bool   // the submitter role
 	submitted  atomic.Uint32 // entries before this ring position went to io_uring_enter
 	batch      []slotRef     // the submitter's copy of what it submits
@@ -305,6 +310,7 @@ func (d *uringDriver) start1(o *op) {
 // be released and start a new life in another goroutine.
 func (d *uringDriver) start(ops []*op) {
 	var gens [64]uint32
+	queued := false
 	for len(ops) > 0 {
 		chunk := ops[:min(len(ops), len(gens))]
 		ops = ops[len(chunk):]
@@ -317,7 +323,12 @@ func (d *uringDriver) start(ops []*op) {
 		}
 		d.sqMu.Lock()
 		for i, o := range chunk {
-			if ok&(1<<i) != 0 && !d.put(o, gens[i]) {
+			if ok&(1<<i) == 0 {
+				continue
+			}
+			if d.put(o, gens[i]) {
+				queued = true
+			} else {
 				closed |= 1 << i
 			}
 		}
@@ -328,7 +339,9 @@ func (d *uringDriver) start(ops []*op) {
 			}
 		}
 	}
-	d.flush()
+	if queued { // else there is nothing of ours to submit (the engine is closing, say)
+		d.flush()
+	}
 }
 
 // prepOrFail preps o and reports true, or completes it with the error and reports false.
@@ -367,9 +380,15 @@ func (d *uringDriver) put(o *op, gen uint32) bool {
 		pos++
 	}
 	o.publish() // the last access to o before the kernel can see it
+	d.setTail(pos)
+	return true
+}
+
+// setTail publishes the entries before ring position pos. d.sqMu is held.
+func (d *uringDriver) setTail(pos uint32) {
 	d.sqTail = pos
 	d.ring.SetSQTail(pos)
-	return true
+	d.published.Store(pos)
 }
 
 // putInternal queues one of ovio's own entries. d.sqMu is held.
@@ -384,8 +403,7 @@ func (d *uringDriver) putInternal(kind uint32, prep func(*uring.SQE)) bool {
 	faultInternalSQE(kind, sqe)
 	sqe.UserData = userData(udInternal, kind)
 	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{}
-	d.sqTail = pos + 1
-	d.ring.SetSQTail(pos + 1)
+	d.setTail(pos + 1)
 	return true
 }
 
@@ -453,7 +471,11 @@ func (d *uringDriver) submit() {
 		}
 		d.submitting.Store(false)
 		// Entries queued while we held the role are ours to submit if nobody took it since.
-		if d.ring.SQTail() == d.submitted.Load() || !d.submitting.CompareAndSwap(false, true) {
+		// From here until we hold the role again, the ring is not ours to touch: Close may have
+		// taken the role and unmapped it. So the look is at published, which is Go memory; a
+		// goroutine that published after it failed to take the role (that failure is before
+		// our Store, its publication before its failure), so we see its entries.
+		if d.published.Load() == d.submitted.Load() || !d.submitting.CompareAndSwap(false, true) {
 			return
 		}
 		d.sqMu.Lock()
@@ -494,8 +516,7 @@ func (d *uringDriver) abandon(err error) {
 			failed = append(failed, ref)
 		}
 	}
-	d.sqTail = head
-	d.ring.SetSQTail(head)
+	d.setTail(head)
 	d.submitted.Store(head)
 	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()

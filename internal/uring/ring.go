@@ -134,15 +134,22 @@ func (r *Ring) mmap() error {
 }
 
 // Close unmaps the queues and closes the ring's file descriptor. The caller must make sure that
-// nothing uses the ring any more; the kernel cancels whatever is still in flight.
+// nothing uses the ring any more, and that whatever used it happened before Close; the kernel
+// cancels whatever is still in flight.
+//
+// The pointers into the mappings are cleared before they are unmapped: a use after Close then
+// faults on nil at once rather than reading whatever is mapped there next (another ring, say),
+// and under the race detector a use not ordered before Close is reported even when it ran first.
 func (r *Ring) Close() error {
+	r.sqHead, r.sqTail, r.sqFlags, r.sqDropped = nil, nil, nil, nil
+	r.cqHead, r.cqTail, r.cqOverflow, r.cqFlags = nil, nil, nil, nil
+	r.sqes, r.cqes = nil, nil
 	for _, m := range []*[]byte{&r.sqeMem, &r.cqMem, &r.ringMem} {
 		if *m != nil {
 			unix.Munmap(*m)
 			*m = nil
 		}
 	}
-	r.sqes, r.cqes = nil, nil
 	if r.fd < 0 {
 		return nil
 	}
