@@ -19,6 +19,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,11 +33,15 @@ const udKick = 4 // the issuer's read of its eventfd
 // issuer is the single-issuer mode's state.
 type issuer struct {
 	sleeping atomic.Bool // the issuer waits in the kernel with nothing to submit
-	efd      int         // the eventfd whose write wakes it
-	buf      [8]byte     // where the pending read of efd lands; pinned
-	pin      runtime.Pinner
-	armed    bool       // a read of efd is in the ring; the issuer's alone
-	done     chan error // the issuer's exit, with the ring's Close error
+	// efd is the eventfd whose write wakes the issuer; -1 once closed. efdMu orders a kick's
+	// write before the issuer's close of efd, or after it (then the kick sees -1 and does not
+	// write): see kick.
+	efdMu sync.Mutex
+	efd   int
+	buf   [8]byte // where the pending read of efd lands; pinned
+	pin   runtime.Pinner
+	armed bool       // a read of efd is in the ring; the issuer's alone
+	done  chan error // the issuer's exit, with the ring's Close error
 }
 
 func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
@@ -80,7 +85,10 @@ func (d *uringDriver) issue() {
 	is.pin.Pin(&is.buf)
 	defer func() {
 		err := d.ring.Close()
+		is.efdMu.Lock()
 		unix.Close(is.efd)
+		is.efd = -1
+		is.efdMu.Unlock()
 		is.pin.Unpin()
 		is.done <- err
 	}()
@@ -131,10 +139,21 @@ func (d *uringDriver) issue() {
 }
 
 // kick wakes the issuer if it sleeps in the kernel; it does nothing in the default mode.
+//
+// The write is under efdMu, and only while efd is open. Without that, a kick could win its
+// CAS, be delayed, and write after the issuer saw stopping and closed efd: into a closed
+// descriptor, or one the process has since opened for something else. The issuer closes efd
+// under efdMu too and marks it closed, so every write happens before the close or not at all.
+// Only a kick that won the CAS (one per sleep of the issuer) takes the lock, so the common kick
+// stays one atomic load. A kick that finds efd closed is not needed: the issuer is gone.
 func (d *uringDriver) kick() {
 	if is := d.issuer; is != nil && is.sleeping.Load() && is.sleeping.CompareAndSwap(true, false) {
 		one := [8]byte{1}
-		unix.Write(is.efd, one[:])
+		is.efdMu.Lock()
+		if is.efd >= 0 {
+			unix.Write(is.efd, one[:])
+		}
+		is.efdMu.Unlock()
 	}
 }
 
