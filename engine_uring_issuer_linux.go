@@ -55,10 +55,8 @@ func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
 		// ends with this goroutine.
 		runtime.LockOSThread()
 		r, p, err := setupRing(cfg, uring.SetupSingleIssuer|uring.SetupDeferTaskrun|uring.SetupSubmitAll)
-		if errors.Is(err, syscall.EINVAL) {
-			err = notSupported("IORING_SETUP_DEFER_TASKRUN (Linux 6.1)")
-		}
 		if err != nil {
+			err = issuerSetupError(err)
 			ready <- result{err: err}
 			return
 		}
@@ -76,6 +74,16 @@ func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
 	}()
 	res := <-ready
 	return res.d, res.err
+}
+
+// issuerSetupError says why the single-issuer ring did not set up. The kernel answers EINVAL to
+// setup flags it does not know: here IORING_SETUP_DEFER_TASKRUN, which came last (Linux 6.1), so
+// the kernel is too old for the mode, and classifyUring must say ReasonTooOld, not ReasonOther.
+func issuerSetupError(err error) error {
+	if errors.Is(err, syscall.EINVAL) {
+		return errUringTooOld("IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (Linux 6.1)")
+	}
+	return err
 }
 
 // issue is the issuer's loop: submit what is queued, run the kernel's deferred completion work,
