@@ -626,19 +626,32 @@ func (d *uringDriver) dispatch(c uring.CQE) {
 // reaper waits for the completions of ops that nobody reaps inline.
 func (d *uringDriver) reaper() {
 	defer close(d.reaperDone)
+	var backoff time.Duration
 	for !d.stopping.Load() {
 		if d.needReaper.Load() == 0 {
 			<-d.reaperWake
 			continue
 		}
 		// Blocks this goroutine's thread in the kernel until a completion is posted.
-		d.ring.Enter(0, 1, uring.EnterGetevents)
+		_, err := d.ring.Enter(0, 1, uring.EnterGetevents)
 		if d.reap() > 0 {
+			backoff = 0
 			// The goroutines just woken wait in this P's run queue; blocking in the kernel
 			// again first would leave them there until the runtime takes the P back from the
 			// system call (20 us to 10 ms). Let them run.
 			runtime.Gosched()
+			continue
 		}
+		if err == nil || err == syscall.EINTR {
+			backoff = 0
+			continue
+		}
+		// The wait failed at once and nothing completed. Failing the ops is not ours to do: the
+		// kernel still has them, and their memory. A wait that keeps failing (no kernel is known
+		// to) would make this loop spin on a CPU, so it backs off, up to 10 ms, and polls the
+		// completion queue meanwhile, which is all the wait adds.
+		backoff = min(max(2*backoff, 50*time.Microsecond), 10*time.Millisecond)
+		time.Sleep(backoff)
 	}
 }
 
