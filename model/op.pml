@@ -5,8 +5,11 @@
  *
  * The names are the code's. The state word is op.go's: stIdle, stPending, stCompleting, stDone,
  * stMask, flagAsync, flagCancel, flagPublished, causeShift, causeMask and the causes have the
- * code's values (model_test.go fails when the two drift apart); the generation sits above the
- * low byte instead of above bit 32.
+ * code's values; the generation sits above the low byte instead of above bit 32. Each inline and
+ * proctype says which functions of the code it models with a tag, [code: uringDriver.flush,
+ * uringDriver.submit] ([code: none] for the kernel's part), and an inline's name contains one of
+ * theirs. model_test.go (TestModelInStep) fails when the two drift apart: a constant's value, a
+ * tagged function or a Type.method named in a comment that the code no longer has.
  *
  * Processes:
  *   Submitter(i)  a goroutine running Do on op slot i, GENS times, so that the slot is reused
@@ -16,7 +19,7 @@
  *                 slot 0 once it is queued, as Start returns it, and cancels it at any later
  *                 time, when that generation may be long gone.
  *   Kernel        completes the ops it holds whenever it likes (a pipe fed, a timer fired).
- *                 Entries reach the kernel only inside io_uring_enter (kenter), where it may
+ *                 Entries reach the kernel only inside io_uring_enter (enter), where it may
  *                 also complete an op inline, or cancel one.
  *   Reaper        the reaper goroutine: it sleeps on its wake channel while needReaper is 0,
  *                 and otherwise waits in io_uring_enter(GETEVENTS) and reaps.
@@ -145,9 +148,11 @@ chan wake[NOPS] = [1] of { bit };
 bool closeStarted;
 bool closeDone;
 
+/* The kernel posts a completion. [code: none] */
 inline post(k, i, g, res) { cq!k, i, g, res; cqTail++ }
 
-/* select { case d.reaperWake <- struct{}{}: default: } */
+/* select { case d.reaperWake <- struct{}{}: default: }, in uringDriver.handOff and
+ * uringDriver.stopReaper. [code: none] */
 inline wakeReaper() {
 	if
 	:: nfull(reaperWake) -> reaperWake!1
@@ -156,7 +161,7 @@ inline wakeReaper() {
 }
 
 /* op.complete, first half: the CAS from stPending to stCompleting. ok says it won; prev is the
- * word it replaced. */
+ * word it replaced. [code: op.complete] */
 inline completeCAS(i, g, ok, prev) {
 	prev = state[i];
 	if
@@ -167,7 +172,8 @@ inline completeCAS(i, g, ok, prev) {
 	fi
 }
 
-/* op.complete, second half: Unpin, the store of stDone, and waiter.done. */
+/* op.complete, second half: Unpin, the store of stDone, and waiter.done. [code: op.complete,
+ * waiter.done] */
 inline completeRest(i, g, prev) {
 	assert(!(kown[i] && kgen[i] == g));                 /* the kernel is done with the memory */
 	pinned[i] = false;
@@ -182,7 +188,8 @@ inline completeRest(i, g, prev) {
 	fi
 }
 
-/* op.complete, whole, for the completions ovio gives itself (prep failed, ErrClosed, abandon). */
+/* op.complete, whole, for the completions ovio gives itself (prep failed, ErrClosed, abandon).
+ * [code: op.complete] */
 inline complete(i, g, ok, prev) {
 	atomic { completeCAS(i, g, ok, prev) };
 	if
@@ -193,7 +200,7 @@ inline complete(i, g, ok, prev) {
 	prev = 0
 }
 
-/* op.requestCancel: ok says the caller must now ask the kernel. */
+/* op.requestCancel: ok says the caller must now ask the kernel. [code: op.requestCancel] */
 inline requestCancel(i, g, cause, ok) {
 	if
 	:: genOf(state[i]) == g && stOf(state[i]) == stPending && !has(state[i], flagCancel) ->
@@ -204,7 +211,8 @@ inline requestCancel(i, g, cause, ok) {
 }
 
 /* put and putInternal: publish one entry, if the ring takes it; d.sqMu is held (the caller's
- * atomic step). An op's entry publishes the op first. */
+ * atomic step). An op's entry publishes the op first. [code: uringDriver.put,
+ * uringDriver.putInternal, op.publish] */
 inline put(kind, i, g, internal, ok) {
 	if
 	:: ringState == ringClosed || (ringState == ringClosing && !internal) -> ok = false
@@ -222,7 +230,7 @@ inline put(kind, i, g, internal, ok) {
 	fi
 }
 
-/* The kernel takes the entry at position p, inside io_uring_enter. */
+/* The kernel takes the entry at position p, inside io_uring_enter. [code: none] */
 inline ktake(p) {
 	if
 	:: sqKind[p] == kOp ->
@@ -256,8 +264,9 @@ inline ktake(p) {
 }
 
 /* uringDriver.enter(from, to), then abandon if it failed for good. The submitter role is held.
- * A retried failure (EINTR, EAGAIN, EBUSY) leaves the state as it was: it is not modelled. */
-inline kenter(from, to, p, q, ok, prev) {
+ * A retried failure (EINTR, EAGAIN, EBUSY) leaves the state as it was: it is not modelled.
+ * [code: uringDriver.enter, uringDriver.abandon] */
+inline enter(from, to, p, q, ok, prev) {
 	if
 	:: atomic {
 		assert(khead == from);
@@ -299,7 +308,8 @@ inline kenter(from, to, p, q, ok, prev) {
 	fi
 }
 
-/* uringDriver.reap and dispatch: deliver every completion in the queue, under d.cqMu. */
+/* uringDriver.reap and dispatch: deliver every completion in the queue, under d.cqMu.
+ * [code: uringDriver.reap, uringDriver.dispatch] */
 inline reap(k, i, g, r, ok, prev) {
 	atomic { !cqMu -> cqMu = true };
 	do
@@ -331,7 +341,8 @@ inline reap(k, i, g, r, ok, prev) {
 	atomic { cqMu = false; k = 0; i = 0; g = 0; r = 0; ok = false; prev = 0 }
 }
 
-/* uringDriver.handOff: the ops of the batch [from, to) still pending are the reaper's. */
+/* uringDriver.handOff: the ops of the batch [from, to) still pending are the reaper's.
+ * [code: uringDriver.handOff, op.markAsync] */
 inline handOff(from, to, ok) {
 	do
 	:: from < to ->
@@ -364,13 +375,13 @@ inline handOff(from, to, ok) {
 }
 
 /* uringDriver.flush: whoever wins the submitter role submits every published entry, reaps, hands
- * the batch off, gives the role up and looks again. */
+ * the batch off, gives the role up and looks again. [code: uringDriver.flush, uringDriver.submit] */
 inline flush(from, to, p, q, k, i, g, r, ok, prev) {
 	do
 	:: atomic { !submitting -> submitting = true; from = submitted; to = sqTail };
 		if
 		:: from != to ->
-			kenter(from, to, p, q, ok, prev);
+			enter(from, to, p, q, ok, prev);
 			reap(k, i, g, r, ok, prev);
 			handOff(from, to, ok)
 		:: else -> skip
@@ -384,7 +395,8 @@ inline flush(from, to, p, q, k, i, g, r, ok, prev) {
 	od
 }
 
-/* Engine.cancel: requestCancel, then the driver's cancel (putInternal and flush). */
+/* Engine.cancel: requestCancel, then the driver's cancel (putInternal and flush).
+ * [code: Engine.cancel, uringDriver.cancel] */
 inline engineCancel(i, g, cause, from, to, p, q, k, i2, g2, r, ok, prev) {
 	atomic {
 		requestCancel(i, g, cause, ok);
@@ -399,6 +411,8 @@ inline engineCancel(i, g, cause, from, to, p, q, k, i2, g2, r, ok, prev) {
 	fi
 }
 
+/* A goroutine in Do on slot me. [code: Engine.Do, opTable.acquire, uringDriver.start1,
+ * waiter.sleep, op.result, opTable.release] */
 proctype Submitter(byte me) {
 	byte gen, from, to, p, q, k, i2, g2, r;
 	int prev;
@@ -453,6 +467,7 @@ proctype Submitter(byte me) {
 	od
 }
 
+/* A future's Cancel, or its context's AfterFunc. [code: Op.Cancel, Op.watch] */
 proctype Canceller() {
 	byte g, from, to, p, q, k, i2, g2, r;
 	int prev;
@@ -463,7 +478,8 @@ end:
 	engineCancel(0, g, causeCanceled, from, to, p, q, k, i2, g2, r, ok, prev)
 }
 
-/* The kernel completes an op it holds; with DUPCQE it may post the completion twice. */
+/* The kernel completes an op it holds; with DUPCQE it may post the completion twice.
+ * [code: none] */
 inline kcomplete(i) {
 	kown[i] = false;
 	post(kOp, i, kgen[i], resOK);
@@ -475,6 +491,7 @@ inline kcomplete(i) {
 #endif
 }
 
+/* The kernel, completing the ops it holds. [code: none] */
 proctype Kernel() {
 end:
 	do
@@ -485,6 +502,7 @@ end:
 	od
 }
 
+/* The reaper goroutine. [code: uringDriver.reaper] */
 proctype Reaper() {
 	byte k, i, g, r, snap;
 	int prev;
@@ -514,8 +532,8 @@ end_wait:		if
 	reaperDone = true
 }
 
-/* opTable.inFlight */
-inline countInFlight(n, i) {
+/* opTable.inFlight [code: opTable.inFlight] */
+inline inFlight(n, i) {
 	atomic {
 		n = 0;
 		i = 0;
@@ -532,8 +550,9 @@ inline countInFlight(n, i) {
 	}
 }
 
-/* close's cancelAll(first), under d.sqMu. */
-inline cancelAll(first, s, i, ok) {
+/* uringDriver.cancelInFlight(first), under d.sqMu; the flush that ends it follows in Closer.
+ * [code: uringDriver.cancelInFlight] */
+inline cancelInFlight(first, s, i, ok) {
 	atomic {
 		i = 0;
 		do
@@ -557,15 +576,16 @@ inline cancelAll(first, s, i, ok) {
 	}
 }
 
+/* Engine.Close. [code: Engine.Close, uringDriver.close, uringDriver.stopReaper] */
 proctype Closer() {
 	byte from, to, p, q, k, i2, g2, r, n, i, repeats, wakes, snap;
 	int prev, s;
 	bool ok;
 	atomic { closeStarted = true; ringState = ringClosing };
-	cancelAll(true, s, i, ok);
+	cancelInFlight(true, s, i, ok);
 	flush(from, to, p, q, k, i2, g2, r, ok, prev);
 	do
-	:: countInFlight(n, i);
+	:: inFlight(n, i);
 		if
 		:: n == 0 -> break
 		:: else ->
@@ -583,7 +603,7 @@ proctype Closer() {
 			if
 			:: repeats < MAXREPEAT ->
 				repeats++;
-				cancelAll(false, s, i, ok);
+				cancelInFlight(false, s, i, ok);
 				flush(from, to, p, q, k, i2, g2, r, ok, prev)
 			:: else -> skip
 			fi
