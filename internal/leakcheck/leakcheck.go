@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,11 +24,29 @@ type Snapshot struct {
 	Goroutines int
 	FDs        int   // open file descriptors, or -1 where the platform cannot count them
 	Counts     []int // one per Counter, in order
+	fds        fdSet // the descriptors themselves, where the platform lists them (not Windows)
+}
+
+// fdSet maps each open file descriptor to what it refers to (its /proc/self/fd link).
+type fdSet map[int]string
+
+// opened returns the descriptors of now that s did not hold: new numbers, and numbers reused
+// for something else.
+func (s fdSet) opened(now fdSet) []string {
+	var out []string
+	for fd, target := range now {
+		if was, ok := s[fd]; !ok || was != target {
+			out = append(out, fmt.Sprintf("%d -> %s", fd, target))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Take records the goroutines and file descriptors of the process now, and each counter.
 func Take(counters ...Counter) Snapshot {
-	s := Snapshot{Goroutines: countGoroutines(), FDs: countFDs()}
+	s := Snapshot{Goroutines: countGoroutines()}
+	s.FDs, s.fds = takeFDs()
 	for _, c := range counters {
 		s.Counts = append(s.Counts, c.Count())
 	}
@@ -48,8 +67,13 @@ func Check(s Snapshot, timeout time.Duration, counters ...Counter) error {
 		if now.Goroutines > s.Goroutines {
 			grew = append(grew, fmt.Sprintf("%d goroutines (was %d)", now.Goroutines, s.Goroutines))
 		}
-		if now.FDs > s.FDs {
-			grew = append(grew, fmt.Sprintf("%d file descriptors (was %d)%s", now.FDs, s.FDs, fdList()))
+		if s.fds != nil && now.fds != nil {
+			if opened := s.fds.opened(now.fds); len(opened) > 0 {
+				grew = append(grew, fmt.Sprintf("%d file descriptors opened since (%d open before):\n  %s",
+					len(opened), s.FDs, strings.Join(opened, "\n  ")))
+			}
+		} else if now.FDs > s.FDs && s.FDs >= 0 {
+			grew = append(grew, fmt.Sprintf("%d file descriptors (was %d)", now.FDs, s.FDs))
 		}
 		for i, c := range counters {
 			if now.Counts[i] > s.Counts[i] && s.Counts[i] >= 0 {
@@ -89,6 +113,13 @@ func Main(m interface{ Run() int }, counters ...Counter) {
 	}
 	os.Exit(code)
 }
+
+// RunFunc is a func that Main runs as it runs a *testing.M: a TestMain with work to do around
+// m.Run (a build, a temporary directory to remove) passes it instead of m.
+type RunFunc func() int
+
+// Run calls f.
+func (f RunFunc) Run() int { return f() }
 
 // countGoroutines counts the goroutines but those the runtime or the testing package start once
 // and keep: os/signal's loop, which go test -fuzz starts to catch an interrupt.

@@ -1,5 +1,0 @@
-//go:build !race && !windows
-
-package leakcheck
-
-const raceEnabled = false
