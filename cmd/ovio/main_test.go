@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ovio/ovio/internal/leakcheck"
 )
 
 // ovioBin is the command under test; ovioEnv what its environment adds.
@@ -35,7 +37,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := func() int {
+	// The leak check counts this process's goroutines and descriptors after the tests: the
+	// build has ended by then, and the ovio processes the tests start are processes of their own
+	// (one left running keeps its pipes open here, and that is seen).
+	leakcheck.Main(leakcheck.RunFunc(func() int {
 		defer os.RemoveAll(dir)
 		if gobin, err := exec.LookPath("go"); err == nil {
 			ovioBin = filepath.Join(dir, "ovio")
@@ -61,8 +66,7 @@ func TestMain(m *testing.M) {
 			ovioEnv = append(ovioEnv, "GORACE=atexit_sleep_ms=0")
 		}
 		return m.Run()
-	}()
-	os.Exit(code)
+	}))
 }
 
 // result is what a run of ovio did.
