@@ -1,6 +1,7 @@
 package ovio
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"io/fs"
@@ -81,16 +82,18 @@ func (f *File) readDir(n int) (ents []fs.DirEntry, err error) {
 				break // the end
 			}
 		}
-		rec, ok := nextDirent((*d.buf)[d.bufp:d.nbuf])
-		if !ok {
+		name, dt, reclen := parseDirent((*d.buf)[d.bufp:d.nbuf])
+		if reclen == 0 {
 			break
 		}
-		d.bufp += len(rec)
-		name := direntName(rec)
+		d.bufp += reclen
+		if name == "" {
+			return ents, f.pathErr("readdirent", syscall.EIO)
+		}
 		if name == "." || name == ".." {
 			continue
 		}
-		typ := direntType(rec[direntTypeOff])
+		typ := direntType(dt)
 		var info fs.FileInfo
 		if typ == ^fs.FileMode(0) {
 			// The file system did not say: ask, as os does.
@@ -125,28 +128,28 @@ func getdents(fd int, buf []byte) (int, error) {
 	}
 }
 
-// nextDirent returns the record at the start of buf.
-func nextDirent(buf []byte) ([]byte, bool) {
+// parseDirent decodes the linux_dirent64 record at the start of buf, bytes getdents64 filled:
+// its name (NUL-terminated, padded), its d_type and its length. reclen is 0 if buf does not
+// start with a whole record. name is "" for a record whose name the kernel never gives, empty or
+// holding a '/' (the kernel fails a FUSE server's such name with EIO): joined to the
+// directory's path, it would name another file. FuzzDirents checks it.
+func parseDirent(buf []byte) (name string, typ uint8, reclen int) {
 	if uintptr(len(buf)) < direntNameOff {
-		return nil, false
+		return "", 0, 0
 	}
-	reclen := int(binary.NativeEndian.Uint16(buf[direntReclenOff:]))
+	reclen = int(binary.NativeEndian.Uint16(buf[direntReclenOff:]))
 	if reclen < int(direntNameOff) || reclen > len(buf) {
-		return nil, false
+		return "", 0, 0
 	}
-	return buf[:reclen], true
-}
-
-// direntName returns the name of a record: NUL-terminated, padded.
-func direntName(rec []byte) string {
-	name := rec[direntNameOff:]
-	for i, c := range name {
-		if c == 0 {
-			name = name[:i]
-			break
-		}
+	rec := buf[:reclen]
+	b := rec[direntNameOff:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
 	}
-	return string(name)
+	if bytes.IndexByte(b, '/') >= 0 {
+		b = nil
+	}
+	return string(b), rec[direntTypeOff], reclen
 }
 
 // direntType maps d_type to a FileMode type, ^0 for unknown.
