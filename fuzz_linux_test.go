@@ -7,10 +7,12 @@ package ovio_test
 // open returned. go test -fuzz FuzzRequest runs one; .ci/test runs each briefly.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -148,6 +150,9 @@ func FuzzPrep(f *testing.F) {
 // FuzzLifecycle drives the lifecycle with a script: the fuzzer's bytes start pending reads and
 // NOPs, feed, cancel, and close the engine at a point of its choosing. Every op must end exactly
 // once: every future is done within a time limit, and every byte fed is read once or still there.
+// The bytes fed are 1, 2, 3, ... in turn: the reads that report one must have taken the head of
+// the stream (each byte of it once, whichever read took which), and the pipe must still hold the
+// rest, in order. A read that took a byte and reported an error would lose it.
 func FuzzLifecycle(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 3, 4})
 	f.Add([]byte{0, 3, 0, 2, 1, 5, 0})
@@ -162,15 +167,21 @@ func FuzzLifecycle(f *testing.F) {
 		}
 		p := newPending(t, e)
 		var futs []*ovio.Op
+		var bufs [][]byte // each future's buffer (nil for a NOP)
+		read1 := func(ctx context.Context) {
+			buf := make([]byte, 1)
+			futs = append(futs, e.Start(ctx, p.read(buf)))
+			bufs = append(bufs, buf)
+		}
 		fed, closed := 0, false
 		for _, b := range script {
 			switch b % 6 {
 			case 0:
-				futs = append(futs, e.Start(context.Background(), p.read(make([]byte, 1))))
+				read1(context.Background())
 			case 1:
 				if !closed {
-					p.feed([]byte{b})
 					fed++
+					p.feed([]byte{byte(fed)})
 				}
 			case 2:
 				if len(futs) > 0 {
@@ -183,10 +194,11 @@ func FuzzLifecycle(f *testing.F) {
 					cancel()
 				}
 				futs = append(futs, f)
+				bufs = append(bufs, nil)
 				defer cancel()
 			case 4:
 				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(b/6)*time.Microsecond)
-				futs = append(futs, e.Start(ctx, p.read(make([]byte, 1))))
+				read1(ctx)
 				defer cancel()
 			case 5:
 				closeWithinT(t, e)
@@ -196,7 +208,7 @@ func FuzzLifecycle(f *testing.F) {
 		if !closed {
 			closeWithinT(t, e) // ends what is still pending: Close cancels it
 		}
-		read := 0
+		var got []byte // the bytes the reads report
 		for i, f := range futs {
 			select {
 			case <-f.Done():
@@ -204,14 +216,40 @@ func FuzzLifecycle(f *testing.F) {
 				t.Fatalf("op %d never completed", i)
 			}
 			n, err := f.Result()
-			read += n
 			var oe *ovio.OpError
 			if err != nil && !errors.As(err, &oe) {
 				t.Fatalf("op %d: %v is not an *OpError", i, err)
 			}
+			if n < 0 || n > len(bufs[i]) {
+				t.Fatalf("op %d: %d bytes into a buffer of %d (%v)", i, n, len(bufs[i]), err)
+			}
+			got = append(got, bufs[i][:n]...)
 		}
-		if read > fed {
-			t.Fatalf("%d bytes fed, %d read", fed, read)
+		// What the pipe still holds: the engine is closed, so read it here, without waiting.
+		if err := unix.SetNonblock(p.r, true); err != nil {
+			t.Fatal(err)
+		}
+		var left []byte
+		for buf := make([]byte, 128); ; {
+			n, err := unix.Read(p.r, buf)
+			if err == unix.EINTR {
+				continue
+			}
+			if err == unix.EAGAIN || (err == nil && n == 0) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			left = append(left, buf[:n]...)
+		}
+		stream := make([]byte, fed)
+		for i := range stream {
+			stream[i] = byte(i + 1)
+		}
+		slices.Sort(got)
+		if len(got)+len(left) != fed || !bytes.Equal(got, stream[:len(got)]) || !bytes.Equal(left, stream[len(got):]) {
+			t.Fatalf("fed %v; the reads report %v (sorted), the pipe holds %v", stream, got, left)
 		}
 		if s := e.Stats(); s.InFlight != 0 || s.Ignored != 0 {
 			t.Fatalf("after Close: %+v", s)
