@@ -128,8 +128,9 @@ func TestFaultFullSQ(t *testing.T) {
 }
 
 // TestFaultReaperWait makes the engine's waits for completions fail or return early: the
-// reaper's io_uring_enter(GETEVENTS), the overflow flush and Close's timed wait. The engine has
-// no eventfd: this wait is what stands for the eventfd read of other designs (see GUARANTEES.md).
+// reaper's io_uring_enter(GETEVENTS), the overflow flush and Close's timed wait. The default mode
+// has no eventfd: this wait stands for the eventfd read of other designs (see GUARANTEES.md; the
+// single-issuer mode's eventfd read is TestFaultKickReadFails').
 func TestFaultReaperWait(t *testing.T) {
 	kinds := []struct {
 		name string

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,12 +44,16 @@ func (d *dirState) release() {
 	d.nbuf, d.bufp = 0, 0
 }
 
-// The layout of struct linux_dirent64, the same on every architecture. The inode is not read:
-// as os does on Linux, entries with inode 0 (old XFS, FUSE) are kept.
-var (
-	direntReclenOff = unsafe.Offsetof(unix.Dirent{}.Reclen)
-	direntTypeOff   = unsafe.Offsetof(unix.Dirent{}.Type)
-	direntNameOff   = unsafe.Offsetof(unix.Dirent{}.Name)
+// The layout of struct linux_dirent64, the same on every architecture:
+//
+//	struct linux_dirent64 { u64 d_ino; s64 d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+//
+// FuzzDirents' seed of a real getdents64 buffer checks these. The inode is not read: as os does
+// on Linux, entries with inode 0 (old XFS, FUSE) are kept.
+const (
+	direntReclenOff = 16
+	direntTypeOff   = 18
+	direntNameOff   = 19
 )
 
 // readDir is ReadDir. Entries of an unknown type are stat'ed right away, the others when Info asks.
