@@ -313,8 +313,16 @@ func (e *Engine) Unbind(h Handle) error {
 
 func (d *iocpDriver) start(ops []*op) {
 	// IOCP has no batched submission: each call is its own system call.
-	for _, o := range ops {
-		d.start1(o)
+	i := 0
+	defer func() {
+		// Only a panicking start function leaves the loop early: the ops after it never
+		// start, and must not stay pending, or Close would wait for them for ever.
+		for _, o := range ops[min(i+1, len(ops)):] {
+			d.abandon(o)
+		}
+	}()
+	for ; i < len(ops); i++ {
+		d.start1(ops[i])
 	}
 }
 
@@ -329,6 +337,7 @@ func (d *iocpDriver) start1(o *op) {
 	r, s := &o.req, &o.sys
 	s.ov = windows.Overlapped{}
 	s.io = false
+	s.uncertain.Store(false)
 	switch r.code {
 	case opNop:
 		s.phase.Store(phaseIssued)
@@ -376,10 +385,16 @@ func (d *iocpDriver) start1(o *op) {
 	switch {
 	case res.panicked:
 		perr = &startPanic{}
+		// Nobody waits for the op any more: whoever completes it releases it.
+		d.orphan(o)
 		switch st {
 		case ovUntouched: // nothing reached the I/O manager
 			act = now
-		case iocp.StatusPending: // may be in flight
+		case iocp.StatusPending:
+			// In flight, or failed at once (kernel32 writes STATUS_PENDING before the native
+			// call, and a call that fails at once leaves it): the call's return told which,
+			// and the panic lost it. Wait, and let cancel find out.
+			s.uncertain.Store(true)
 		default:
 			act, n = fence, int64(s.ov.InternalHigh)
 		}
@@ -421,11 +436,33 @@ func (d *iocpDriver) start1(o *op) {
 			o.complete(gen, n, perr)
 		case fence:
 			d.postFence(&s.ov, gen)
+		case wait:
+			if res.panicked {
+				d.cancel(o, gen) // see cancel
+			}
 		}
 	}
 	if res.panicked {
 		panic(res.panicVal)
 	}
+}
+
+// orphan makes an op whose start function panicked release itself when it completes: the Do that
+// started it unwinds with the panic and will never read it. A future (Start) does that already;
+// DoBatch waits for its ops, then releases them, before it raises the panic again. Called while
+// the starting goroutine still owns the op (phaseCalling, or before publish), so that no
+// completion reads o.fut meanwhile.
+func (d *iocpDriver) orphan(o *op) {
+	if o.fut == nil && o.w == &o.own {
+		o.fut = &Op{e: d.e, o: o, gen: genOf(o.state.Load()), done: make(chan struct{})}
+	}
+}
+
+// abandon ends an op of a batch that never started because an earlier start function of the
+// batch panicked; like that op, its future or DoBatch releases it.
+func (d *iocpDriver) abandon(o *op) {
+	d.orphan(o)
+	o.complete(genOf(o.state.Load()), 0, errNotStarted)
 }
 
 // publish pins the op's OVERLAPPED and the memory its request lends, and publishes the op, right
@@ -475,7 +512,11 @@ func (d *iocpDriver) call(o *op) (res callResult) {
 		case winUnlockFileEx:
 			err = windows.UnlockFileEx(r.h, 0, uint32(r.length), uint32(uint64(r.length)>>32), ov)
 		case winCfHydratePlaceholder:
-			hr, _ := iocp.CfHydratePlaceholder(r.h, r.off, r.length, r.flags, ov)
+			hr, lerr := iocp.CfHydratePlaceholder(r.h, r.off, r.length, r.flags, ov)
+			if lerr != nil {
+				// Not called: cldapi.dll went missing after start1 found it. ov is untouched.
+				return callResult{err: notSupported("CfHydratePlaceholder (cldapi.dll: " + lerr.Error() + ")")}
+			}
 			err = hresultCallError(HRESULT(hr))
 		}
 	}
@@ -729,16 +770,37 @@ func (d *iocpDriver) find(addr uintptr) *op {
 
 // Cancelling and closing.
 
+// A start function that panicked with its OVERLAPPED saying STATUS_PENDING may have left its call
+// in flight, or the call may have failed at once: the return that said which was lost. CancelIoEx
+// tells them apart. If it finds the call, the call was in flight, and its packet (a cancellation
+// now: nobody wants the result) completes the op. If it finds nothing while the OVERLAPPED still
+// says STATUS_PENDING, no call is pending with the OVERLAPPED and none completed (the I/O manager
+// writes the final status before it lets go of the request and queues its packet), so no packet
+// will come, and the op completes at once. start1 cancels such an op as soon as it is issued, and
+// any later cancel (Close's) does the same.
 func (d *iocpDriver) cancel(o *op, gen uint32) {
 	o.sys.mu.Lock()
 	s := o.state.Load()
-	if genOf(s) == gen && s&stMask == stPending && s&flagPublished != 0 && o.sys.io {
-		// ERROR_NOT_FOUND: the call is completing, or completed synchronously and awaits its
-		// fence. ERROR_INVALID_HANDLE: the handle was closed, which cancelled its I/O. Either
-		// way the packet still comes.
-		faultCancelIoEx(o.sys.h, &o.sys.ov)
-	}
+	settled := genOf(s) == gen && s&stMask == stPending && s&flagPublished != 0 && o.sys.io &&
+		d.cancelLocked(o)
 	o.sys.mu.Unlock()
+	if settled {
+		// After the unlock: an orphan's release takes o.sys.mu. The generation keeps the
+		// completion from touching a later use of the op.
+		o.complete(gen, 0, &startPanic{})
+	}
+}
+
+// cancelLocked calls CancelIoEx for o, pending and published, with o.sys.mu held. It reports
+// whether the op must be completed now: its start function panicked, and no call is pending with
+// its OVERLAPPED nor completed (see cancel).
+func (d *iocpDriver) cancelLocked(o *op) bool {
+	// ERROR_NOT_FOUND: the call is completing, or completed synchronously and awaits its
+	// fence. ERROR_INVALID_HANDLE: the handle was closed, which cancelled its I/O. Either way
+	// the packet still comes, unless the start function panicked (see cancel).
+	err := faultCancelIoEx(o.sys.h, &o.sys.ov)
+	return err == windows.ERROR_NOT_FOUND && o.sys.uncertain.Load() &&
+		uint32(atomic.LoadUintptr(&o.sys.ov.Internal)) == iocp.StatusPending
 }
 
 func (d *iocpDriver) close() error {

@@ -628,7 +628,11 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 			b.gens = append(b.gens, genOf(o.state.Load()))
 			next++
 		}
-		e.drv.start(chunk)
+		if p, panicked := e.startChunk(chunk); panicked {
+			started += k
+			b.abort(e, started, results, reqs, next)
+			panic(p)
+		}
 		started += k
 	}
 	b.started = b.started[:started]
@@ -660,6 +664,43 @@ type batch struct {
 	started []*op
 	gens    []uint32
 }
+
+// startChunk starts a chunk of a batch's ops and reports a panic of a start function (the IOCP
+// engine runs the caller's code there), for the batch to end what it started before the panic
+// goes on.
+func (e *Engine) startChunk(chunk []*op) (p any, panicked bool) {
+	panicked = true
+	defer func() {
+		if panicked {
+			p = recover()
+		}
+	}()
+	e.drv.start(chunk)
+	return nil, false
+}
+
+// abort ends a batch whose start function panicked, before the panic goes on: the requests from
+// next on never start, the started ones are cancelled and waited for, and every op goes back to
+// the pool. The engine ended the panicking chunk's ops itself.
+func (b *batch) abort(e *Engine, started int, results []Result, reqs []Request, next int) {
+	for ; next < len(reqs); next++ {
+		if results[next].Err == nil {
+			results[next].Err = &OpError{Op: reqs[next].name(), Path: reqs[next].path, Err: errNotStarted}
+			b.w.done()
+		}
+	}
+	for i, o := range b.started[:started] {
+		e.cancel(o, b.gens[i], causeCanceled)
+	}
+	b.w.sleep(context.Background(), nil)
+	e.ops.releaseN(b.ops)
+	clear(b.ops)
+	clear(b.started)
+	b.ops, b.started, b.gens = b.ops[:0], b.started[:0], b.gens[:0]
+	batchPool.Put(b)
+}
+
+var errNotStarted = errors.New("not started: a start function of the batch panicked")
 
 var batchPool = sync.Pool{New: func() any { return new(batch) }}
 
@@ -728,7 +769,13 @@ func (e *Engine) StartBatch(ctx context.Context, reqs []Request) []*Op {
 			f.o, f.gen = o, genOf(o.state.Load())
 			o.fut = f
 		}
-		e.drv.start(chunk)
+		if p, panicked := e.startChunk(chunk); panicked {
+			// Nobody gets these futures: cancel what started. Each releases its op.
+			for _, i := range ready[:started+k] {
+				futs[i].Cancel()
+			}
+			panic(p)
+		}
 		for _, i := range ready[started : started+k] {
 			futs[i].watch(ctx)
 		}

@@ -19,6 +19,10 @@ type opSys struct {
 	h  Handle // the handle CancelIoEx names
 	io bool   // a native call was made with ov (not a Nop): CancelIoEx applies
 
+	// uncertain: the start function panicked with ov saying STATUS_PENDING, so the call may be
+	// in flight or may have failed at once; a CancelIoEx that finds nothing settles it.
+	uncertain atomic.Bool
+
 	// mu is held by cancel around its CancelIoEx, and by reset: an op cannot return to the pool,
 	// and its OVERLAPPED be issued again, while a CancelIoEx that names it is under way, so a
 	// late cancel never hits the next use of the OVERLAPPED.

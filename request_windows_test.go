@@ -455,3 +455,126 @@ func TestCfHydratePlaceholder(t *testing.T) {
 	_, err = e.Do(ctx, CfHydratePlaceholder(srv, -1, 0, 0))
 	checkOpError(t, err, "CfHydratePlaceholder", fs.ErrInvalid)
 }
+
+// opsOut counts the ops of e's table not back in its pool: in flight, or done and not released.
+func opsOut(e *Engine) int {
+	e.ops.mu.Lock()
+	defer e.ops.mu.Unlock()
+	return int(e.ops.n) - len(e.ops.free)
+}
+
+// settled waits until e has no op in flight and every op is back in its pool.
+func settled(t *testing.T, e *Engine) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for e.Stats().InFlight != 0 || opsOut(e) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %d ops in flight, %d out of the pool", timeout, e.Stats().InFlight, opsOut(e))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// mustPanic runs f and checks that it raises the panic want.
+func mustPanic(t *testing.T, want any, f func()) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != want {
+			t.Errorf("recovered %v, want %v", p, want)
+		}
+	}()
+	f()
+}
+
+// TestOverlappedPanic: a start function that panics after its call failed at once, pended, or
+// succeeded at once, through Do, Start, DoBatch and StartBatch. The panic goes on; the op ends (a
+// pending call is cancelled), goes back to the pool, and Close does not wait for it. A call that
+// failed at once is the hard case: kernel32 wrote STATUS_PENDING into the OVERLAPPED before the
+// native call, the failure left it there, and no packet will ever come.
+func TestOverlappedPanic(t *testing.T) {
+	type scenario struct {
+		name  string
+		setup func(t *testing.T) (h Handle, call func(ov *windows.Overlapped) error, keep []byte)
+		want  func(t *testing.T, err error, internal uint32)
+	}
+	scenarios := []scenario{
+		{"sync failure", func(t *testing.T) (Handle, func(*windows.Overlapped) error, []byte) {
+			file := openFile(t, filepath.Join(t.TempDir(), "f"))
+			buf, done := make([]byte, 16), new(uint32)
+			return file, func(ov *windows.Overlapped) error {
+				// ReadFile at offset -1 of a file fails at once.
+				ov.Offset, ov.OffsetHigh = ^uint32(0), ^uint32(0)
+				return windows.ReadFile(file, buf, done, ov)
+			}, buf
+		}, func(t *testing.T, err error, internal uint32) {
+			if err == nil || err == windows.ERROR_IO_PENDING {
+				t.Fatalf("the call returned %v, want a synchronous failure", err)
+			}
+			if internal != iocp.StatusPending {
+				t.Fatalf("after the failure the OVERLAPPED says %#x, want STATUS_PENDING", internal)
+			}
+		}},
+		{"pending", func(t *testing.T) (Handle, func(*windows.Overlapped) error, []byte) {
+			srv, _ := pipePair(t, false)
+			buf, done := make([]byte, 16), new(uint32)
+			return srv, func(ov *windows.Overlapped) error { return windows.ReadFile(srv, buf, done, ov) }, buf
+		}, func(t *testing.T, err error, internal uint32) {
+			if err != windows.ERROR_IO_PENDING {
+				t.Fatalf("the read of an empty pipe returned %v", err)
+			}
+		}},
+		{"sync success", func(t *testing.T) (Handle, func(*windows.Overlapped) error, []byte) {
+			srv, cli := pipePair(t, false)
+			syncWrite(t, cli, []byte("data"))
+			buf, done := make([]byte, 16), new(uint32)
+			return srv, func(ov *windows.Overlapped) error { return windows.ReadFile(srv, buf, done, ov) }, buf
+		}, func(t *testing.T, err error, internal uint32) {
+			if err != nil {
+				t.Fatalf("the read of a pipe with data returned %v", err)
+			}
+		}},
+	}
+	modes := []struct {
+		name string
+		run  func(t *testing.T, e *Engine, r Request)
+	}{
+		{"Do", func(t *testing.T, e *Engine, r Request) { e.Do(testCtx(t), r) }},
+		{"Start", func(t *testing.T, e *Engine, r Request) { e.Start(testCtx(t), r) }},
+		// In a batch, beside a read that pends (started before) and a Nop (never started).
+		{"DoBatch", func(t *testing.T, e *Engine, r Request) {
+			srv, _ := pipePair(t, false)
+			reqs := []Request{ReadAt(srv, make([]byte, 8), 0), r, Nop()}
+			e.DoBatch(testCtx(t), reqs, make([]Result, len(reqs)))
+		}},
+		{"StartBatch", func(t *testing.T, e *Engine, r Request) {
+			srv, _ := pipePair(t, false)
+			e.StartBatch(testCtx(t), []Request{ReadAt(srv, make([]byte, 8), 0), r, Nop()})
+		}},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			for _, sc := range scenarios {
+				t.Run(sc.name, func(t *testing.T) {
+					e, _ := testEngine(t)
+					h, call, keep := sc.setup(t)
+					var (
+						callErr  error
+						internal uint32
+					)
+					r := Overlapped(h, func(ov *windows.Overlapped) error {
+						callErr = call(ov)
+						internal = uint32(ov.Internal)
+						panic("boom")
+					}, keep)
+					mustPanic(t, "boom", func() { m.run(t, e, r) })
+					sc.want(t, callErr, internal)
+					settled(t, e)
+					// The engine works on, with the ops the panic returned to the pool.
+					if _, err := e.Do(testCtx(t), Nop()); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		})
+	}
+}
