@@ -518,7 +518,12 @@ func TestIOCPFileReadWriteAt(t *testing.T) {
 func TestIOCPInvalidHandle(t *testing.T) {
 	e, _ := testEngine(t)
 	ctx := testCtx(t)
-	closed := openFile(t, filepath.Join(t.TempDir(), "closed"))
+	// Not openFile: its cleanup would close the value again, when it may name someone else's handle.
+	p, _ := windows.UTF16PtrFromString(filepath.Join(t.TempDir(), "closed"))
+	closed, err := windows.CreateFile(p, windows.GENERIC_READ, 0, nil, windows.CREATE_ALWAYS, windows.FILE_FLAG_OVERLAPPED, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	windows.CloseHandle(closed)
 	for _, h := range []Handle{0x1234, windows.InvalidHandle, 0, closed} {
 		_, err := e.Do(ctx, ReadAt(h, make([]byte, 8), 0))
