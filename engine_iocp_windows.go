@@ -211,8 +211,15 @@ func (d *iocpDriver) bind(h Handle) (skip bool, err error) {
 	switch {
 	case err == nil:
 		ent.owner = d.id
-		ent.skip = windows.SetFileCompletionNotificationModes(h,
-			windows.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS|windows.FILE_SKIP_SET_EVENT_ON_HANDLE) == nil
+		modes := uint8(windows.FILE_SKIP_SET_EVENT_ON_HANDLE)
+		// Not on a socket whose provider is not IFS (see iocp.SocketIFS): there a call that
+		// succeeded at once takes the fence path, as on a handle where the mode did not take.
+		socket, ifs := socketIFS(h)
+		skip := !socket || ifs
+		if skip {
+			modes |= windows.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS
+		}
+		ent.skip = windows.SetFileCompletionNotificationModes(h, modes) == nil && skip
 		return ent.skip, nil
 	case err != windows.ERROR_INVALID_PARAMETER:
 		return false, err
@@ -221,6 +228,9 @@ func (d *iocpDriver) bind(h Handle) (skip bool, err error) {
 	}
 	return false, bindErrorFor(h, ent.owner)
 }
+
+// socketIFS is iocp.SocketIFS; a variable for the tests.
+var socketIFS = iocp.SocketIFS
 
 // bindErrorFor says why h, which CreateIoCompletionPort refused, cannot be bound. The file's mode
 // is a fact about the file behind h now; the record of who bound the value last may be older

@@ -869,3 +869,88 @@ func TestIOCPManyOps(t *testing.T) {
 	}
 	t.Logf("%d ops in %v: %d reads cancelled, %d bytes through the pipes", total.ops, time.Since(start).Round(time.Millisecond), total.cancelled, total.read)
 }
+
+// udpSocket returns an overlapped UDP socket bound to a port of 127.0.0.1, and its address.
+func udpSocket(t *testing.T) (Handle, windows.Sockaddr) {
+	t.Helper()
+	s, err := windows.WSASocket(windows.AF_INET, windows.SOCK_DGRAM, windows.IPPROTO_UDP, nil, 0, windows.WSA_FLAG_OVERLAPPED)
+	if err != nil {
+		t.Fatalf("WSASocket: %v", err)
+	}
+	t.Cleanup(func() { windows.Closesocket(s) })
+	if err := windows.Bind(s, &windows.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("bind: %v", err)
+	}
+	sa, err := windows.Getsockname(s)
+	if err != nil {
+		t.Fatalf("getsockname: %v", err)
+	}
+	return s, sa
+}
+
+// TestIOCPSocketSkipMode: FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set on a socket only where its
+// Winsock provider is IFS (a layered provider that is not may queue a packet for a call that
+// completed at once); other handles get it regardless. A socket without it still completes a read
+// that succeeds at once exactly once, through the fence.
+func TestIOCPSocketSkipMode(t *testing.T) {
+	var wsa windows.WSAData
+	if err := windows.WSAStartup(0x202, &wsa); err != nil {
+		t.Fatalf("WSAStartup: %v", err)
+	}
+	defer windows.WSACleanup()
+	ctx := testCtx(t)
+
+	srv, _ := pipePair(t, false)
+	file := openFile(t, filepath.Join(t.TempDir(), "f"))
+	s, _ := udpSocket(t)
+	sock, ifs := iocp.SocketIFS(s)
+	if !sock {
+		t.Error("SocketIFS: a UDP socket is not a socket")
+	}
+	t.Logf("the UDP provider is IFS: %v", ifs)
+	for _, h := range []Handle{srv, file} {
+		if sock, _ := iocp.SocketIFS(h); sock {
+			t.Errorf("SocketIFS: handle %#x (a pipe or a file) is a socket", h)
+		}
+	}
+
+	saved := socketIFS
+	defer func() { socketIFS = saved }()
+	for _, ifs := range []bool{false, true} {
+		t.Run(fmt.Sprint("IFS=", ifs), func(t *testing.T) {
+			socketIFS = func(h Handle) (bool, bool) {
+				sock, _ := saved(h)
+				return sock, ifs
+			}
+			e, _ := testEngine(t)
+			s, sa := udpSocket(t)
+			srv, _ := pipePair(t, false)
+			for _, h := range []Handle{s, srv} {
+				if err := e.Bind(h); err != nil {
+					t.Fatalf("Bind: %v", err)
+				}
+			}
+			if skip := handleEntryOf(s).skip; skip != ifs {
+				t.Errorf("skip mode on the socket: %v, want %v", skip, ifs)
+			}
+			if !handleEntryOf(srv).skip {
+				t.Error("no skip mode on a pipe")
+			}
+			for i := range 20 {
+				msg := []byte(fmt.Sprint("datagram ", i))
+				if err := windows.Sendto(s, msg, 0, sa); err != nil {
+					t.Fatalf("sendto: %v", err)
+				}
+				buf := make([]byte, 64)
+				if n, err := e.Do(ctx, ReadAt(s, buf, 0)); err != nil || !bytes.Equal(buf[:n], msg) {
+					t.Fatalf("read %q, %v; want %q", buf[:n], err, msg)
+				}
+			}
+			// A second completion of one of those reads would come before this Nop's, and be
+			// counted as ignored (the cleanup wants none).
+			if _, err := e.Do(ctx, Nop()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

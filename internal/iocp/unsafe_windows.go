@@ -124,3 +124,26 @@ func CfHydratePlaceholderAvailable() error {
 	}
 	return procCfHydratePlaceholder.Find()
 }
+
+// SocketIFS reports whether h is a Winsock socket and, if so, whether its provider gives IFS
+// handles (XP1_IFS_HANDLES), handles the I/O manager completes itself. A layered provider that is
+// not IFS may complete a call at once and still queue a packet for it, so that
+// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS would not mean that no packet follows. Go's internal/poll
+// sets the mode on sockets only if every TCP provider is IFS; asking the socket which provider
+// serves it (SO_PROTOCOL_INFOW: for a layered socket, the top of its chain) is exact, and does not
+// turn the mode off for every socket because some unrelated protocol (Wine's IPX) is not IFS.
+// Sockets are FILE_TYPE_PIPE to GetFileType; only those are asked, and anything else fails
+// getsockopt (also before Winsock was started, when h cannot be a socket).
+func SocketIFS(h windows.Handle) (socket, ifs bool) {
+	if t, err := windows.GetFileType(h); err != nil || t != windows.FILE_TYPE_PIPE {
+		return false, false
+	}
+	var info windows.WSAProtocolInfo
+	n := int32(unsafe.Sizeof(info))
+	if windows.Getsockopt(h, windows.SOL_SOCKET, soProtocolInfoW, (*byte)(unsafe.Pointer(&info)), &n) != nil {
+		return false, false
+	}
+	return true, info.ServiceFlags1&windows.XP1_IFS_HANDLES != 0
+}
+
+const soProtocolInfoW = 0x2005 // SO_PROTOCOL_INFOW, which x/sys/windows lacks
