@@ -954,3 +954,102 @@ func TestIOCPSocketSkipMode(t *testing.T) {
 		})
 	}
 }
+
+// TestIOCPSlowWaiter: a waiter that never reads its result delays nobody. Futures complete while
+// their owners are blocked elsewhere and never look; meanwhile many other ops complete and are
+// delivered to waiters who do.
+func TestIOCPSlowWaiter(t *testing.T) {
+	e, _ := testEngine(t)
+	ctx := testCtx(t)
+	const idle = 50
+	stuck := make(chan struct{})
+	defer close(stuck)
+	futs := make(chan *Op, idle)
+	for range idle {
+		srv, cli := pipePair(t, false)
+		go func() {
+			f := e.Start(ctx, ReadAt(srv, make([]byte, 8), 0))
+			futs <- f
+			<-stuck // the owner is busy elsewhere: it never reads f
+		}()
+		syncWrite(t, cli, []byte("unread"))
+	}
+	const workers, each = 8, 250
+	errc := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range each {
+				if _, err := e.Do(ctx, Nop()); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range workers {
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(timeout):
+			t.Fatalf("other ops stalled behind unread results; stats %+v", e.Stats())
+		}
+	}
+	for range idle {
+		f := <-futs
+		select {
+		case <-f.Done(): // delivered, though nobody waited
+		case <-time.After(timeout):
+			t.Fatal("an unread op never completed")
+		}
+	}
+}
+
+// TestIOCPBufferStaysAlive: a read's buffer, referenced only by the op, survives collections while
+// the read pends, and the data lands in it: the finalizer, run once the op is done and the buffer
+// dropped, finds the data there.
+func TestIOCPBufferStaysAlive(t *testing.T) {
+	e, _ := testEngine(t)
+	srv, cli := pipePair(t, false)
+	var freed atomic.Bool
+	seen := make(chan string, 1)
+	f := func() *Op {
+		buf := new([64]byte)
+		runtime.SetFinalizer(buf, func(b *[64]byte) {
+			freed.Store(true)
+			seen <- string(b[:9])
+		})
+		return e.Start(context.Background(), ReadAt(srv, buf[:], 0))
+	}()
+	notDone(t, f, 20*time.Millisecond)
+	for range 5 {
+		runtime.GC()
+		garbage = make([]byte, 1<<20) // reuse freed memory, if the buffer's were
+	}
+	if freed.Load() {
+		t.Fatal("the buffer of a pending read was collected")
+	}
+	syncWrite(t, cli, []byte("late data"))
+	if n, err := wait(t, f); n != 9 || err != nil {
+		t.Fatalf("read: %d, %v", n, err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		runtime.GC()
+		select {
+		case s := <-seen:
+			if s != "late data" {
+				t.Fatalf("the buffer holds %q", s)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the buffer was not collected after the op: its content cannot be checked")
+		}
+	}
+}
+
+var garbage []byte
