@@ -795,8 +795,11 @@ func (d *iocpDriver) cancel(o *op, gen uint32) {
 		d.cancelLocked(o)
 	o.sys.mu.Unlock()
 	if settled {
-		// After the unlock: an orphan's release takes o.sys.mu. The generation keeps the
-		// completion from touching a later use of the op.
+		// After the unlock: an orphan's release takes o.sys.mu. The rule above is ReactOS's
+		// order, not a documented promise of Windows: the op is retired, never used again, so
+		// that if a packet does come for it, it finds no later use to complete and no memory
+		// freed. One op per such panic, for the engine's life.
+		o.retired = true
 		o.complete(gen, 0, &startPanic{})
 	}
 }

@@ -101,6 +101,12 @@ type op struct {
 	fut      *Op
 	pin      runtime.Pinner
 	sys      opSys // the engine's scratch for this op
+
+	// retired, set by the driver before it completes the op, keeps the op out of the pool for
+	// the engine's life, with the memory its request names: for an op completed on a belief
+	// about the kernel that ovio cannot check (see iocpDriver.cancel), so that if the belief is
+	// wrong a late completion finds no later use of the op to end, and no memory freed.
+	retired bool
 }
 
 // waiter counts the ops a goroutine waits for. The count and a "parked" bit share one word, so
@@ -291,9 +297,10 @@ type opTable struct {
 	n       uint32        // ops allocated; guarded by mu
 	waiting chan struct{} // closed when room is given back while someone waits; guarded by mu
 
-	active atomic.Int64 // ops acquired and not yet complete: the room taken
-	max    int64        // at most this many in flight
-	nwait  atomic.Int32 // goroutines waiting for room
+	active  atomic.Int64 // ops acquired and not yet complete: the room taken
+	retired atomic.Int64 // ops kept out of the pool for good (op.retired)
+	max     int64        // at most this many in flight
+	nwait   atomic.Int32 // goroutines waiting for room
 }
 
 const opChunk = 256
@@ -429,6 +436,10 @@ func (t *opTable) grow() {
 
 // release returns a done op to the pool, dropping its references to the caller's memory.
 func (t *opTable) release(o *op) {
+	if o.retired {
+		t.retired.Add(1)
+		return
+	}
 	o.clear()
 	t.mu.Lock()
 	t.free = append(t.free, o)
@@ -438,13 +449,15 @@ func (t *opTable) release(o *op) {
 // releaseN releases ops, skipping nil ones, under one lock.
 func (t *opTable) releaseN(ops []*op) {
 	for _, o := range ops {
-		if o != nil {
+		if o != nil && o.retired {
+			t.retired.Add(1)
+		} else if o != nil {
 			o.clear()
 		}
 	}
 	t.mu.Lock()
 	for _, o := range ops {
-		if o != nil {
+		if o != nil && !o.retired {
 			t.free = append(t.free, o)
 		}
 	}

@@ -460,7 +460,7 @@ func TestCfHydratePlaceholder(t *testing.T) {
 func opsOut(e *Engine) int {
 	e.ops.mu.Lock()
 	defer e.ops.mu.Unlock()
-	return int(e.ops.n) - len(e.ops.free)
+	return int(e.ops.n) - len(e.ops.free) - int(e.ops.retired.Load())
 }
 
 // settled waits until e has no op in flight and every op is back in its pool.
@@ -569,6 +569,14 @@ func TestOverlappedPanic(t *testing.T) {
 					mustPanic(t, "boom", func() { m.run(t, e, r) })
 					sc.want(t, callErr, internal)
 					settled(t, e)
+					// Only the op settled on CancelIoEx finding nothing is kept out of the pool.
+					wantRetired := int64(0)
+					if sc.name == "sync failure" {
+						wantRetired = 1
+					}
+					if got := e.ops.retired.Load(); got != wantRetired {
+						t.Errorf("%d ops retired, want %d", got, wantRetired)
+					}
 					// The engine works on, with the ops the panic returned to the pool.
 					if _, err := e.Do(testCtx(t), Nop()); err != nil {
 						t.Fatal(err)
