@@ -17,6 +17,12 @@
 //     costs what os.File's pread costs, and only what would wait goes through the ring.
 //     Config.SingleIssuer has one locked thread do every io_uring_enter, which costs a hand-off
 //     per op but less CPU per op at high queue depths. See engine_uring_linux.go.
+//     Why this reaping design: the submitter reaps right after its own io_uring_enter, so an op the
+//     kernel completes inline costs no wake-up and no goroutine hand-off; the reaper waits in
+//     io_uring_enter(GETEVENTS) only while some op needs it, on one OS thread per engine. The
+//     usual alternative, an eventfd registered with the ring and read through Go's netpoller,
+//     was rejected because the kernel signals the eventfd for every completion, inline ones too,
+//     and each signal wakes the netpoller's thread for an op already delivered.
 //   - "iocp" on Windows: one I/O completion port per engine, whose packets one goroutine per
 //     engine removes in batches. Handles must be opened with FILE_FLAG_OVERLAPPED; each op binds
 //     its handle to the port (Engine.Bind does it early). Overlapped, OverlappedHRESULT and
