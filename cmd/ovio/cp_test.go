@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -253,9 +252,6 @@ func TestCpWriteFails(t *testing.T) {
 // TestCpInterrupt interrupts a slow copy, as Ctrl-C would: it stops at once, says how far it got,
 // exits with status 130, and leaves no file behind, under its name or a temporary one.
 func TestCpInterrupt(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no SIGINT to send on Windows")
-	}
 	t.Parallel()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "big")
@@ -265,6 +261,7 @@ func TestCpInterrupt(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	os.Mkdir(out, 0o755)
 	cmd := ovioCmd(t, t.Context(), "", nil, "cp", "-limit", "1M", "-chunk", "64k", src, out)
+	ownGroup(cmd) // on Windows, a console for the Ctrl-C
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -272,7 +269,9 @@ func TestCpInterrupt(t *testing.T) {
 	}
 	time.Sleep(700 * time.Millisecond)
 	start := time.Now()
-	cmd.Process.Signal(syscall.SIGINT)
+	if err := interruptGroup(cmd); err != nil {
+		t.Fatal(err)
+	}
 	cmd.Wait()
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v to stop", d)
