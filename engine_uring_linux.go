@@ -59,6 +59,10 @@ const (
 type slotRef struct {
 	o   *op
 	gen uint32
+	// mayBlock says that the kernel may block the submitting thread while it issues the op
+	// (see nonBlocking). Recorded by the goroutine that queues the op: once published, the op
+	// may complete, and change, before the submitter looks.
+	mayBlock bool
 }
 
 type uringDriver struct {
@@ -77,6 +81,10 @@ type uringDriver struct {
 	sqTail    uint32
 	sqOps     []slotRef
 	state     int
+	// deferring says that the reaper has just woken goroutines and will submit what they
+	// queue, in one io_uring_enter, as soon as they have run: see reaper.
+	deferring bool
+	deferred  atomic.Uint64 // ops left to the reaper to submit, for the tests
 
 	// published is sqTail as last published, for the looks that run without sqMu: the
 	// submitter's after it gave up the role, the issuer's before it sleeps. They must not read
@@ -299,6 +307,11 @@ func (d *uringDriver) start1(o *op) {
 		o.complete(gen, 0, ErrClosed)
 		return
 	}
+	if d.deferring {
+		d.sqMu.Unlock() // the reaper submits it
+		d.deferred.Add(1)
+		return
+	}
 	if d.submitting.CompareAndSwap(false, true) {
 		d.submit() // and unlocks sqMu
 		return
@@ -312,7 +325,7 @@ func (d *uringDriver) start1(o *op) {
 // be released and start a new life in another goroutine.
 func (d *uringDriver) start(ops []*op) {
 	var gens [64]uint32
-	queued := false
+	queued, deferred := false, false
 	for len(ops) > 0 {
 		chunk := ops[:min(len(ops), len(gens))]
 		ops = ops[len(chunk):]
@@ -334,6 +347,7 @@ func (d *uringDriver) start(ops []*op) {
 				closed |= 1 << i
 			}
 		}
+		deferred = d.deferring
 		d.sqMu.Unlock()
 		for i, o := range chunk {
 			if closed&(1<<i) != 0 {
@@ -341,8 +355,11 @@ func (d *uringDriver) start(ops []*op) {
 			}
 		}
 	}
-	if queued { // else there is nothing of ours to submit (the engine is closing, say)
+	// Nothing of ours to submit (the engine is closing, say), or the reaper submits it.
+	if queued && !deferred {
 		d.flush()
+	} else if queued {
+		d.deferred.Add(1)
 	}
 }
 
@@ -371,7 +388,7 @@ func (d *uringDriver) put(o *op, gen uint32) bool {
 	}
 	pos := d.sqTail
 	*d.ring.SQE(pos) = o.sys.sqe
-	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{o, gen}
+	d.sqOps[pos&(uint32(len(d.sqOps))-1)] = slotRef{o, gen, mayBlock(o.req.code)}
 	pos++
 	if o.sys.linked {
 		sqe := d.ring.SQE(pos)
@@ -497,7 +514,7 @@ func (d *uringDriver) submit() {
 		}
 		d.sqMu.Unlock()
 		if from != to {
-			d.enter(from, to)
+			d.enter(from, to, nonBlocking(d.batch))
 			d.wakeRoom()
 			d.reap()
 			d.handOff(d.batch)
@@ -515,10 +532,40 @@ func (d *uringDriver) submit() {
 	}
 }
 
-// enter submits the entries at ring positions [from, to). The submitter role is held.
-func (d *uringDriver) enter(from, to uint32) {
+// mayBlock says whether the kernel may block the submitting thread while it issues an op of
+// this code. io_uring issues reads and writes without blocking and hands what would block to
+// its workers; NOPs and timeouts do not wait; others (a close that flushes, a caller's own SQE)
+// may run inline and wait. ovio's own entries (cancels, linked timeouts, NOPs) do not.
+func mayBlock(code opCode) bool {
+	switch code {
+	case opNop, opRead, opWrite, opReadv, opWritev, opTimeout:
+		return false
+	}
+	return true
+}
+
+// nonBlocking reports whether the kernel issues every entry of refs without blocking.
+func nonBlocking(refs []slotRef) bool {
+	for _, ref := range refs {
+		if ref.mayBlock {
+			return false
+		}
+	}
+	return true
+}
+
+// enter submits the entries at ring positions [from, to). The submitter role is held. raw says
+// that the kernel will not block in the submission (see nonBlocking): then the call keeps this
+// goroutine's P, which spares a thread hand-off when the kernel takes long.
+func (d *uringDriver) enter(from, to uint32, raw bool) {
 	for from != to {
-		n, err := d.ring.Enter(to-from, 0, 0)
+		var n int
+		var err error
+		if raw {
+			n, err = d.ring.Submit(to - from)
+		} else {
+			n, err = d.ring.Enter(to-from, 0, 0)
+		}
 		switch {
 		case err == nil && n > 0:
 			from += uint32(n)
@@ -672,7 +719,19 @@ func (d *uringDriver) reaper() {
 			// The goroutines just woken wait in this P's run queue; blocking in the kernel
 			// again first would leave them there until the runtime takes the P back from the
 			// system call (20 us to 10 ms). Let them run.
+			//
+			// What they queue meanwhile waits for us to submit it, all in one io_uring_enter,
+			// rather than each in its own: at a high queue depth, a batch of reads costs the
+			// kernel one block-layer plug and one doorbell to the device, not one each. The wait
+			// is until this goroutine runs again, as it must before it can reap anything more.
+			d.sqMu.Lock()
+			d.deferring = true
+			d.sqMu.Unlock()
 			runtime.Gosched()
+			d.sqMu.Lock()
+			d.deferring = false
+			d.sqMu.Unlock()
+			d.flush()
 			continue
 		}
 		if err == nil || err == syscall.EINTR {

@@ -234,6 +234,30 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 	return int(n), nil
 }
 
+// Submit calls io_uring_enter(2) to submit toSubmit entries without waiting for completions,
+// and without the runtime's system-call bookkeeping (a raw system call): the goroutine keeps
+// its P meanwhile, so the runtime neither hands the P to another thread nor starts one if the
+// call takes long. The caller must know that the kernel does not block in it: io_uring issues
+// reads and writes without blocking and hands what would block to its own workers, but some
+// ops (a close that flushes, say) run inline and may wait.
+func (r *Ring) Submit(toSubmit uint32) (int, error) {
+	flags := uint32(0)
+	if faultsEnabled {
+		minComplete := uint32(0)
+		if handled, n, err := r.enterFault(&toSubmit, &minComplete, &flags, 0); handled {
+			return n, err
+		}
+		if minComplete != 0 || flags != 0 {
+			return r.Enter(toSubmit, minComplete, flags)
+		}
+	}
+	n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), 0, 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
 // EnterTimeout is Enter with EnterGetevents and a timeout in nanoseconds (IORING_ENTER_EXT_ARG,
 // Linux 5.11). It answers ETIME when the timeout passes first.
 func (r *Ring) EnterTimeout(toSubmit, minComplete uint32, timeout int64) (int, error) {
