@@ -70,7 +70,7 @@ func openEngine(t testing.TB, kind string, cfg *ovio.Config) *ovio.Engine {
 	if cfg != nil {
 		c = *cfg
 	}
-	c.Kind, c.SingleIssuer = engineConfig(kind)
+	setKind(&c, kind)
 	e, err := ovio.Open(&c)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", kind, err)
@@ -119,17 +119,33 @@ func checkCanceled(t testing.TB, n int, err error, cause error) {
 	}
 }
 
-// engineConfig maps a kind of the suite to the Config that opens it: "io_uring+issuer" is the
-// io_uring engine in its single-issuer mode.
+// engineConfig maps a kind of the suite to the engine's name and whether it is the io_uring
+// engine's single-issuer mode ("io_uring+issuer").
 func engineConfig(kind string) (string, bool) {
-	base, issuer := strings.CutSuffix(kind, "+issuer")
-	return base, issuer
+	base, mode, _ := strings.Cut(kind, "+")
+	return base, mode == "issuer"
 }
 
 // configFor returns the Config that opens the suite's kind.
 func configFor(kind string) *ovio.Config {
-	base, issuer := engineConfig(kind)
-	return &ovio.Config{Kind: base, SingleIssuer: issuer}
+	c := &ovio.Config{}
+	setKind(c, kind)
+	return c
+}
+
+// setKind sets what c says of the suite's kind: the engine, and after a "+" its mode:
+// "io_uring+issuer" (SingleIssuer), "io_uring+coop" (CoopTaskrun), "io_uring+sqpoll" (SQPoll).
+func setKind(c *ovio.Config, kind string) {
+	base, mode, _ := strings.Cut(kind, "+")
+	c.Kind = base
+	switch mode {
+	case "issuer":
+		c.SingleIssuer = true
+	case "coop":
+		c.CoopTaskrun = true
+	case "sqpoll":
+		c.SQPoll = 10 * time.Millisecond
+	}
 }
 
 func testKind(t *testing.T, kind string) {
@@ -829,8 +845,7 @@ func stress(t *testing.T, kind string, ops, goroutines int) {
 func testLeaks(t *testing.T, kind string) {
 	before := leakcheck.Take()
 	t.Run("use", func(t *testing.T) { // the fixtures go with the subtest's cleanups
-		base, issuer := engineConfig(kind)
-		e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
+		e, err := ovio.Open(configFor(kind))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Engine runs ops on one native completion mechanism: an io_uring instance on Linux, an I/O
@@ -63,6 +64,21 @@ type Config struct {
 	// queue depths, but every op pays a hand-off to that thread, even one the kernel completes
 	// at once. Other engines ignore it. BENCHMARKS.md has the measured trade.
 	SingleIssuer bool
+
+	// CoopTaskrun sets the io_uring ring up with IORING_SETUP_COOP_TASKRUN and
+	// IORING_SETUP_TASKRUN_FLAG (Linux 5.19): the kernel finishes a completion when a thread of
+	// the process next enters it, instead of interrupting the thread that submitted the op. A
+	// kernel without them sets the ring up without. SingleIssuer, which defers that work
+	// further, ignores it; other engines too. BENCHMARKS.md has what it measured.
+	CoopTaskrun bool
+
+	// SQPoll, if positive, gives the io_uring ring a kernel thread that polls the submission
+	// queue (IORING_SETUP_SQPOLL) and sleeps after SQPoll without work (rounded to
+	// milliseconds): while it polls, a submission costs no system call. It costs a thread of
+	// the process (iou-sqp) that keeps a CPU busy while it polls. A kernel that refuses it
+	// sets the ring up without. It cannot be combined with SingleIssuer; other engines ignore
+	// it. BENCHMARKS.md has what it measured.
+	SQPoll time.Duration
 }
 
 const (
@@ -76,8 +92,11 @@ func Open(cfg *Config) (*Engine, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	if c.Entries < 0 || c.MaxInFlight < 0 || c.Workers < 0 {
-		return nil, argError("ovio: negative Config.Entries, Config.MaxInFlight or Config.Workers")
+	if c.Entries < 0 || c.MaxInFlight < 0 || c.Workers < 0 || c.SQPoll < 0 {
+		return nil, argError("ovio: negative Config.Entries, Config.MaxInFlight, Config.Workers or Config.SQPoll")
+	}
+	if c.SQPoll > 0 && c.SingleIssuer {
+		return nil, argError("ovio: Config.SQPoll and Config.SingleIssuer together")
 	}
 	kind, from, err := chooseKind(c.Kind, os.Getenv(EnvEngine))
 	if err != nil {

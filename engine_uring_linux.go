@@ -70,6 +70,7 @@ type uringDriver struct {
 	ring   *uring.Ring
 	probe  *uring.Probe
 	extArg bool
+	sqPoll bool // a kernel thread polls the submission queue (Config.SQPoll)
 
 	// sqMu guards the producer side of the submission queue: sqTail, sqOps, state, and the
 	// entries from the kernel's head to sqTail. sqWaiters changes under it.
@@ -126,13 +127,29 @@ func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 	if cfg.SingleIssuer {
 		return openIssuer(e, cfg)
 	}
-	r, p, err := setupRing(cfg, uring.SetupSubmitAll)
+	flags := uint32(uring.SetupSubmitAll)
+	if cfg.CoopTaskrun {
+		flags |= uring.SetupCoopTaskrun | uring.SetupTaskrunFlag
+	}
+	if cfg.SQPoll > 0 {
+		flags |= uring.SetupSQPoll
+	}
+	r, p, err := setupRing(cfg, flags)
 	if err != nil {
 		return nil, err
 	}
 	d := newUringDriver(e, r, p)
 	go d.reaper()
 	return d, nil
+}
+
+// optionalSetup are the setup flags the engine can do without, in the order it gives them up
+// when the kernel refuses them: SUBMIT_ALL (Linux 5.18), COOP_TASKRUN with TASKRUN_FLAG
+// (5.19), SQPOLL (unprivileged since 5.13).
+var optionalSetup = []uint32{
+	uring.SetupSubmitAll,
+	uring.SetupCoopTaskrun | uring.SetupTaskrunFlag,
+	uring.SetupSQPoll,
 }
 
 // setupRing sets up a ring with flags, and checks that it has what the engine needs.
@@ -142,11 +159,19 @@ func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
 	const maxSQ, maxCQ = 1 << 15, 1 << 16
 	entries := uint32(min(cfg.Entries, maxSQ))
 	rc := uring.Config{Entries: entries, CQEntries: min(max(4*entries, 1024), maxCQ), Flags: flags}
+	if flags&uring.SetupSQPoll != 0 {
+		rc.SQThreadIdle = uint32(max(cfg.SQPoll.Milliseconds(), 1))
+	}
 	faultRingConfig(&rc)
 	r, err := uring.New(rc)
-	if errors.Is(err, syscall.EINVAL) && rc.Flags&uring.SetupSubmitAll != 0 {
-		rc.Flags &^= uring.SetupSubmitAll // SUBMIT_ALL is Linux 5.18
-		r, err = uring.New(rc)
+	for _, opt := range optionalSetup {
+		if err == nil || !(errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EPERM)) {
+			break
+		}
+		if rc.Flags&opt != 0 {
+			rc.Flags &^= opt
+			r, err = uring.New(rc)
+		}
 	}
 	if err != nil {
 		return nil, nil, err
@@ -176,6 +201,7 @@ func newUringDriver(e *Engine, r *uring.Ring, p *uring.Probe) *uringDriver {
 		ring:       r,
 		probe:      p,
 		extArg:     r.Features()&uring.FeatExtArg != 0,
+		sqPoll:     r.Params().Flags&uring.SetupSQPoll != 0,
 		sqOps:      make([]slotRef, r.SQEntries()),
 		reaperWake: make(chan struct{}, 1),
 		reaperDone: make(chan struct{}),
@@ -437,6 +463,17 @@ func (d *uringDriver) room(need uint32, internal bool) bool {
 		if d.sqTail-d.ring.SQHead()+need <= d.ring.SQEntries() {
 			return true
 		}
+		if d.sqPoll {
+			// The kernel's thread makes room as it consumes entries, and no io_uring_enter
+			// follows to wake waiters: wait in the kernel for room (IORING_ENTER_SQ_WAIT),
+			// after making sure that the thread is awake. The ring outlives the wait: Close
+			// waits for this op, which is in flight.
+			d.sqMu.Unlock()
+			d.flush()
+			d.ring.Enter(0, 0, uring.EnterSQWait)
+			d.sqMu.Lock()
+			continue
+		}
 		if !d.submitting.Load() {
 			// Nobody is entering the kernel: make room ourselves.
 			d.sqMu.Unlock()
@@ -558,6 +595,17 @@ func nonBlocking(refs []slotRef) bool {
 // that the kernel will not block in the submission (see nonBlocking): then the call keeps this
 // goroutine's P, which spares a thread hand-off when the kernel takes long.
 func (d *uringDriver) enter(from, to uint32, raw bool) {
+	if d.sqPoll {
+		// The kernel's thread takes the entries from the published tail; it needs a system
+		// call only to wake it when it sleeps. The tail was stored before this load of the
+		// flags, and the thread sets the flag before it looks at the tail a last time: one of
+		// us sees the other (Go's atomics are sequentially consistent).
+		if d.ring.SQFlags()&uring.SQNeedWakeup != 0 {
+			d.ring.Enter(0, 0, uring.EnterSQWakeup)
+		}
+		d.submitted.Store(to)
+		return
+	}
 	for from != to {
 		var n int
 		var err error
@@ -627,10 +675,11 @@ func (d *uringDriver) reap() int {
 	for {
 		head, tail := d.ring.CQHead(), d.ring.CQTail()
 		if head == tail {
-			if d.ring.SQFlags()&uring.SQCQOverflow == 0 {
+			if d.ring.SQFlags()&(uring.SQCQOverflow|uring.SQTaskrun) == 0 {
 				break
 			}
-			// Completions wait in the kernel's overflow list; GETEVENTS moves them to the ring.
+			// Completions wait in the kernel's overflow list, or as work the kernel runs when
+			// a thread enters it (Config.CoopTaskrun): GETEVENTS moves them to the ring.
 			d.ring.Enter(0, 0, uring.EnterGetevents)
 			if d.ring.CQTail() == head {
 				break

@@ -11,5 +11,5 @@ func engineKinds(t *testing.T) []string {
 	if os.Getenv(seccompChildEnv) != "" {
 		return []string{"blocking"}
 	}
-	return []string{"io_uring", "io_uring+issuer", "blocking"}
+	return []string{"io_uring", "io_uring+issuer", "io_uring+coop", "io_uring+sqpoll", "blocking"}
 }

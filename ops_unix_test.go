@@ -295,8 +295,7 @@ func testOpsOffsetOnPipe(t *testing.T, kind string) {
 
 // testOpsCloseWithTimeouts closes an engine with timeouts pending: they end with ErrClosed.
 func testOpsCloseWithTimeouts(t *testing.T, kind string) {
-	base, issuer := engineConfig(kind)
-	e, err := ovio.Open(&ovio.Config{Kind: base, SingleIssuer: issuer})
+	e, err := ovio.Open(configFor(kind))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,9 +47,13 @@ cache is warmed first, unless -direct (O_DIRECT with page-aligned buffers,
 Linux only). The temporary file is removed at the end, on Ctrl-C too.
 
 ovio's side reads and writes through ovio.File, as a program would. Levers
-(issue 8), chosen one by one with -issuer, -ring and -batch; -levers runs
-ovio's side once more with each flipped and prints its effect:
+(issue 8), chosen one by one with -issuer, -coop, -sqpoll, -ring and -batch;
+-levers runs ovio's side once more with each flipped and prints its effect:
   issuer  Config.SingleIssuer: one locked OS thread enters the ring (io_uring)
+  coop    Config.CoopTaskrun: the kernel finishes completions when a thread
+          enters it, without interrupting the submitting one (io_uring)
+  sqpoll  Config.SQPoll of 10ms: a kernel thread polls the submission queue,
+          counted in threads and CPU (io_uring; not with -issuer)
   ring    raw ovio.ReadAt/WriteAt requests on the file's handle instead of
           ovio.File: every op through the engine's queue, without File's
           non-blocking first attempt at the page cache (preadv2/pwritev2 with
@@ -97,6 +101,7 @@ type benchOpts struct {
 	engine               string
 	json                 bool
 	issuer, ring, batch  bool
+	coop, sqpoll         bool
 	levers               bool
 	fio                  bool
 	parsedBS             []int64
@@ -136,6 +141,8 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.StringVar(&o.engine, "engine", "", "ovio's engine: "+strings.Join(engineNames(), ", ")+" (default: ovio's choice)")
 	flags.BoolVar(&o.json, "json", false, "print one JSON object per phase instead of the table")
 	flags.BoolVar(&o.issuer, "issuer", false, "lever: Config.SingleIssuer, one locked thread enters the ring (io_uring)")
+	flags.BoolVar(&o.coop, "coop", false, "lever: Config.CoopTaskrun, completions without interrupting the submitter (io_uring)")
+	flags.BoolVar(&o.sqpoll, "sqpoll", false, "lever: Config.SQPoll, a kernel thread polls the submission queue (io_uring)")
 	flags.BoolVar(&o.ring, "ring", false, "lever: raw ovio.ReadAt/WriteAt requests on the handle instead of ovio.File")
 	flags.BoolVar(&o.batch, "batch", false, "lever: ovio keeps -depth ops in flight from one goroutine, with futures")
 	flags.BoolVar(&o.levers, "levers", false, "also run ovio with each lever flipped, and print each one's effect")
@@ -176,8 +183,16 @@ func (o *benchOpts) plan() ([]benchItem, error) {
 	if o.direct && directFlag == 0 {
 		return nil, usagef("bench", "-direct: O_DIRECT is Linux only")
 	}
-	if o.issuer && (runtime.GOOS != "linux" || (o.engine != "" && o.engine != "io_uring")) {
-		return nil, usagef("bench", "-issuer: the io_uring engine's lever")
+	for _, l := range []struct {
+		on   bool
+		name string
+	}{{o.issuer, "issuer"}, {o.coop, "coop"}, {o.sqpoll, "sqpoll"}} {
+		if l.on && (runtime.GOOS != "linux" || (o.engine != "" && o.engine != "io_uring")) {
+			return nil, usagef("bench", "-%s: the io_uring engine's lever", l.name)
+		}
+	}
+	if o.issuer && o.sqpoll {
+		return nil, usagef("bench", "-sqpoll: not with -issuer")
 	}
 	if o.fio {
 		if why := fioCheck(); why != "" {
@@ -292,8 +307,13 @@ func (b *bencher) run(ctx context.Context) error {
 	}
 	b.engine, b.engineNote = e.Kind(), fallbackNote(e)
 	e.Close()
-	if b.o.issuer && b.engine != "io_uring" {
-		return usagef("bench", "-issuer: the io_uring engine's lever, and the engine is %s", b.engine)
+	for _, l := range []struct {
+		on   bool
+		name string
+	}{{b.o.issuer, "issuer"}, {b.o.coop, "coop"}, {b.o.sqpoll, "sqpoll"}} {
+		if l.on && b.engine != "io_uring" {
+			return usagef("bench", "-%s: the io_uring engine's lever, and the engine is %s", l.name, b.engine)
+		}
 	}
 
 	if b.o.fileUsed {
@@ -414,6 +434,7 @@ func (b *bencher) phasesFor(it benchItem) ([]phase, []string) {
 	}
 	s := base
 	s.Side, s.Issuer, s.Ring, s.Batch = "ovio", o.issuer, o.ring, o.batch
+	s.Coop, s.SQPoll = o.coop, o.sqpoll
 	ps = append(ps, phase{spec: s, label: ovioLabel(s, o.levers), base: true})
 	if !o.levers {
 		return ps, notes
@@ -435,6 +456,12 @@ func ovioLabel(s phaseSpec, base bool) string {
 	l := "ovio"
 	if s.Issuer {
 		l += " +issuer"
+	}
+	if s.Coop {
+		l += " +coop"
+	}
+	if s.SQPoll {
+		l += " +sqpoll"
 	}
 	if s.Ring && !s.Batch && workloads[s.Workload].file && runtime.GOOS != "windows" {
 		l += " +ring"
@@ -461,6 +488,26 @@ var levers = []lever{
 			return "the io_uring engine's only"
 		}
 		s.Issuer = !s.Issuer
+		return ""
+	}},
+	{"coop", func(s *phaseSpec, b *bencher) string {
+		switch {
+		case runtime.GOOS != "linux" || b.engine != "io_uring":
+			return "the io_uring engine's only"
+		case s.Issuer:
+			return "the single-issuer mode defers the kernel's completion work already"
+		}
+		s.Coop = !s.Coop
+		return ""
+	}},
+	{"sqpoll", func(s *phaseSpec, b *bencher) string {
+		switch {
+		case runtime.GOOS != "linux" || b.engine != "io_uring":
+			return "the io_uring engine's only"
+		case s.Issuer:
+			return "not with the single-issuer mode"
+		}
+		s.SQPoll = !s.SQPoll
 		return ""
 	}},
 	{"ring", func(s *phaseSpec, b *bencher) string {

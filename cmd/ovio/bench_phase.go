@@ -20,6 +20,9 @@ import (
 	"github.com/ovio/ovio"
 )
 
+// benchSQPoll is how long the SQPOLL lever's kernel thread polls without work before it sleeps.
+const benchSQPoll = 10 * time.Millisecond
+
 // phaseCommand is the hidden command that runs one phase and writes phaseMsg lines on stdout.
 const phaseCommand = "bench-phase"
 
@@ -37,6 +40,8 @@ type phaseSpec struct {
 	Direct   bool          `json:"direct"`
 	Engine   string        `json:"engine"` // Config.Kind; "" for ovio's choice
 	Issuer   bool          `json:"issuer"` // Config.SingleIssuer
+	Coop     bool          `json:"coop"`   // Config.CoopTaskrun
+	SQPoll   bool          `json:"sqpoll"` // Config.SQPoll of benchSQPoll
 	Ring     bool          `json:"ring"`   // raw requests, not ovio.File
 	Batch    bool          `json:"batch"`  // one goroutine keeps Depth ops in flight
 }
@@ -53,6 +58,8 @@ type phaseResult struct {
 	Direct     bool    `json:"direct"`
 	Fallback   string  `json:"fallback,omitempty"` // ovio: why the engine is not the platform's preferred one
 	Issuer     bool    `json:"issuer"`             // ovio: Config.SingleIssuer
+	Coop       bool    `json:"coop"`               // ovio: Config.CoopTaskrun
+	SQPoll     bool    `json:"sqpoll"`             // ovio: Config.SQPoll
 	API        string  `json:"api"`                // what the reads and writes go through: os.File, ovio.File, requests
 	Nowait     bool    `json:"nowait"`             // ovio.File tried the page cache first (Linux, not O_DIRECT)
 	Seconds    float64 `json:"seconds"`
@@ -193,12 +200,17 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 		}
 	case "ovio":
 		var err error
-		e, err = openEngine(spec.Engine, spec.Issuer)
+		cfg := &ovio.Config{Kind: spec.Engine, SingleIssuer: spec.Issuer, CoopTaskrun: spec.Coop}
+		if spec.SQPoll {
+			cfg.SQPoll = benchSQPoll
+		}
+		e, err = ovio.Open(cfg)
 		if err != nil {
 			return nil, err
 		}
 		defer e.Close()
 		res.Engine, res.Issuer, res.Fallback = e.Kind(), spec.Issuer, fallbackNote(e)
+		res.Coop, res.SQPoll = spec.Coop, spec.SQPoll
 		ctx := context.Background() // the workers stop between ops; an op is never abandoned
 		if !w.file {
 			op = func([]byte, int64) error { _, err := e.Do(ctx, ovio.Nop()); return err }

@@ -138,8 +138,10 @@ func TestBenchLevers(t *testing.T) {
 	if levers["batch"] != 1 {
 		t.Errorf("batch lever ran %d times, want 1\n%v", levers["batch"], r)
 	}
-	if runtime.GOOS == "linux" && levers["issuer"] != 1 {
-		t.Errorf("issuer lever ran %d times, want 1\n%v", levers["issuer"], r)
+	for _, l := range []string{"issuer", "coop", "sqpoll"} {
+		if runtime.GOOS == "linux" && levers[l] != 1 {
+			t.Errorf("%s lever ran %d times, want 1\n%v", l, levers[l], r)
+		}
 	}
 	if runtime.GOOS != "windows" && levers["ring"] != 1 {
 		t.Errorf("ring lever ran %d times, want 1\n%v", levers["ring"], r)

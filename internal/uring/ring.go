@@ -16,6 +16,8 @@ type Config struct {
 	Entries   uint32 // submission queue entries; the kernel rounds up to a power of two
 	CQEntries uint32 // completion queue entries; 0 lets the kernel choose (twice Entries)
 	Flags     uint32 // IORING_SETUP_* flags; SetupCQSize is added when CQEntries is set
+
+	SQThreadIdle uint32 // with SetupSQPoll: the milliseconds the kernel's thread polls before it sleeps
 }
 
 // Ring is one io_uring instance: its file descriptor and the memory it shares with the kernel.
@@ -47,7 +49,7 @@ type Ring struct {
 // io_uring missing (ENOSYS), forbidden (EPERM, EACCES) and short of resources (ENOMEM, EMFILE)
 // apart with errors.Is.
 func New(cfg Config) (*Ring, error) {
-	p := Params{Flags: cfg.Flags}
+	p := Params{Flags: cfg.Flags, SQThreadIdle: cfg.SQThreadIdle}
 	if cfg.CQEntries != 0 {
 		p.Flags |= SetupCQSize
 		p.CQEntries = cfg.CQEntries
