@@ -69,7 +69,7 @@ type Config struct {
 	// IORING_SETUP_TASKRUN_FLAG (Linux 5.19): the kernel finishes a completion when a thread of
 	// the process next enters it, instead of interrupting the thread that submitted the op. A
 	// kernel without them sets the ring up without. SingleIssuer, which defers that work
-	// further, ignores it; other engines too. BENCHMARKS.md has what it measured.
+	// further, ignores it; other engines too. `ovio bench -levers` measures it (lever coop).
 	CoopTaskrun bool
 
 	// SQPoll, if positive, gives the io_uring ring a kernel thread that polls the submission
@@ -77,7 +77,8 @@ type Config struct {
 	// milliseconds): while it polls, a submission costs no system call. It costs a thread of
 	// the process (iou-sqp) that keeps a CPU busy while it polls. A kernel that refuses it
 	// sets the ring up without. It cannot be combined with SingleIssuer; other engines ignore
-	// it. BENCHMARKS.md has what it measured.
+	// it. `ovio bench -levers` measures it (lever sqpoll): it pays only with many ops in
+	// flight and a CPU to spare.
 	SQPoll time.Duration
 }
 
