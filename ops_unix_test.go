@@ -149,9 +149,7 @@ func testOpsTimeout(t *testing.T, kind string) {
 			t.Errorf("Timeout(%v): %v", d, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	defer cancel()
-	_, err := e.Do(ctx, ovio.Timeout(time.Hour))
+	_, err := doBeforeDeadline(t, e, 10*time.Millisecond, ovio.Timeout(time.Hour))
 	checkCanceled(t, 0, err, context.DeadlineExceeded)
 
 	// Many at once, some cancelled: each completes once, the others on time.
@@ -200,9 +198,7 @@ func testOpsNonblockingPipe(t *testing.T, kind string) {
 	if n, err := f.Result(); n != 4 || err != nil || string(buf[:4]) != "late" {
 		t.Fatalf("read of the fed pipe: %d, %v", n, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	defer cancel()
-	n, err := e.Do(ctx, ovio.Read(r, buf))
+	n, err := doBeforeDeadline(t, e, 10*time.Millisecond, ovio.Read(r, buf))
 	checkCanceled(t, n, err, context.DeadlineExceeded)
 }
 
@@ -230,9 +226,7 @@ func testOpsWriteFullPipe(t *testing.T, kind string) {
 			filled += n
 		}
 		syscall.SetNonblock(w, nonblocking)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-		n, err := e.Do(ctx, ovio.Write(w, []byte("more")))
-		cancel()
+		n, err := doBeforeDeadline(t, e, 10*time.Millisecond, ovio.Write(w, []byte("more")))
 		checkCanceled(t, n, err, context.DeadlineExceeded)
 
 		f := e.Start(context.Background(), ovio.Write(w, []byte("more")))

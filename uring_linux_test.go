@@ -101,9 +101,7 @@ func TestUringTimeout(t *testing.T) {
 	if d := time.Since(start); d < 20*time.Millisecond {
 		t.Errorf("a 20ms Timeout took %v", d)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	defer cancel()
-	_, err := e.Do(ctx, ovio.Timeout(time.Hour))
+	_, err := doBeforeDeadline(t, e, 10*time.Millisecond, ovio.Timeout(time.Hour))
 	checkCanceled(t, 0, err, context.DeadlineExceeded)
 }
 

@@ -132,7 +132,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	flags.Var(listFlag{&o.workloads, &o.listSet}, "workload", "workloads, comma-separated: randread, randwrite, read, write, nop")
 	flags.Var(listFlag{&o.bss, &o.listSet}, "bs", "block sizes, comma-separated: 4k, 64K, 1M, ... (default 4k)")
 	flags.Var(listFlag{&o.depths, &o.listSet}, "depth", "ops in flight, comma-separated: goroutines with one op each, or with -batch one goroutine's futures (default 1)")
-	flags.DurationVar(&o.duration, "duration", 1500*time.Millisecond, "how long each side of each workload is measured")
+	flags.DurationVar(&o.duration, "duration", 1500*time.Millisecond, "how long each side of each workload is measured (and until it completed one op)")
 	flags.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "how long each side runs before it is measured")
 	flags.BoolVar(&o.direct, "direct", false, "open the file with O_DIRECT, bypassing the page cache (Linux)")
 	flags.StringVar(&o.file, "file", "", "the file to run on, or a directory for the temporary file (default: a temporary file)")

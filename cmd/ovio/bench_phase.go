@@ -341,7 +341,16 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 		for {
 			select {
 			case <-end.C:
-				break loop
+				// At least one op, as testing.B runs at least once: on a starved machine a
+				// short phase could otherwise end with nothing to report.
+				var n uint64
+				for i := range workers {
+					n += workers[i].ops.Load()
+				}
+				if n > 0 {
+					break loop
+				}
+				end.Reset(time.Millisecond)
 			case <-failed:
 				break loop
 			case <-ctx.Done():
