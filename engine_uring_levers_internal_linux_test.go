@@ -40,8 +40,12 @@ func TestUringSQPoll(t *testing.T) {
 	if !e.drv.(*uringDriver).sqPoll {
 		t.Skip("the kernel refused IORING_SETUP_SQPOLL")
 	}
-	if n := sqpollThreads(); n == 0 {
-		t.Error("no iou-sqp thread in the process")
+	// The kernel's polling thread names itself iou-sqp-PID when it first runs, which on a busy
+	// machine can be a while after setup: wait for the name, not for a time.
+	for deadline := time.Now().Add(30 * time.Second); sqpollThreads() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no iou-sqp thread in the process")
+		}
 	}
 	leverOps(t, e, 16)
 	time.Sleep(20 * time.Millisecond) // the thread sleeps after 1 ms idle: a submission must wake it
