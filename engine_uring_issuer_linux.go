@@ -134,18 +134,17 @@ func (d *uringDriver) issue() {
 		default:
 			d.abandon(os.NewSyscallError("io_uring_enter", err))
 		}
-		d.wakeRoom()
+		if d.sqWaiters.Load() > 0 {
+			d.sqMu.Lock()
+			d.sqSpace.Broadcast()
+			d.sqMu.Unlock()
+		}
 		// No Gosched here, unlike the reaper: this goroutine is locked to its thread, and a
 		// yield costs a hand-off between threads each way; the goroutines it woke are taken
 		// by idle Ps, or when the runtime takes this P back from the system call.
 		d.reap()
 	}
 }
-
-// kickOne is what a kick writes to the eventfd: a package variable, since a local array
-// escapes through the system call's slice (under -race at least) and would cost an allocation
-// per kick. Nothing writes to it.
-var kickOne = [8]byte{1}
 
 // kick wakes the issuer if it sleeps in the kernel; it does nothing in the default mode.
 //
@@ -157,9 +156,10 @@ var kickOne = [8]byte{1}
 // stays one atomic load. A kick that finds efd closed is not needed: the issuer is gone.
 func (d *uringDriver) kick() {
 	if is := d.issuer; is != nil && is.sleeping.Load() && is.sleeping.CompareAndSwap(true, false) {
+		one := [8]byte{1}
 		is.efdMu.Lock()
 		if is.efd >= 0 {
-			unix.Write(is.efd, kickOne[:])
+			unix.Write(is.efd, one[:])
 		}
 		is.efdMu.Unlock()
 	}
@@ -170,7 +170,7 @@ func (d *uringDriver) kick() {
 func (d *uringDriver) closeIssuer() error {
 	d.sqMu.Lock()
 	d.state = ringClosing
-	d.wakeAllRoom()
+	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()
 	d.cancelInFlight(true)
 	again := time.Now().Add(time.Second)
@@ -184,7 +184,7 @@ func (d *uringDriver) closeIssuer() error {
 	// Closed before the issuer goes: nothing may be queued into a ring being unmapped.
 	d.sqMu.Lock()
 	d.state = ringClosed
-	d.wakeAllRoom()
+	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()
 	d.stopping.Store(true)
 	d.kick()

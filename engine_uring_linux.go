@@ -76,9 +76,7 @@ type uringDriver struct {
 	// entries from the kernel's head to sqTail. sqWaiters changes under it.
 	sqMu      sync.Mutex
 	sqSpace   sync.Cond
-	sqWaiters atomic.Int32  // goroutines waiting for room that nobody has woken yet
-	sqWoken   int           // goroutines woken for room that have not looked at it yet
-	sqWaits   atomic.Uint64 // how many times an op waited for room, for the tests
+	sqWaiters atomic.Int32
 	sqTail    uint32
 	sqOps     []slotRef
 	state     int
@@ -482,49 +480,14 @@ func (d *uringDriver) room(need uint32, internal bool) bool {
 			continue
 		}
 		// Count ourselves, then look again: a submitter that entered the kernel before our count
-		// was visible skips the wake-up, but its entries are consumed by then.
+		// was visible skips the broadcast, but its entries are consumed by then.
 		d.kick()
 		d.sqWaiters.Add(1)
-		if d.sqTail-d.ring.SQHead()+need <= d.ring.SQEntries() {
-			d.sqWaiters.Add(-1)
-			continue
+		if d.sqTail-d.ring.SQHead()+need > d.ring.SQEntries() {
+			d.sqSpace.Wait() // the submitter broadcasts under sqMu after its io_uring_enter
 		}
-		d.sqWaits.Add(1)
-		d.sqSpace.Wait() // the submitter wakes us under sqMu after its io_uring_enter
-		d.sqWoken--      // whoever woke us took us out of sqWaiters and counted us here
+		d.sqWaiters.Add(-1)
 	}
-}
-
-// wakeRoom wakes as many goroutines waiting for room as there are free entries, the longest
-// waiting first (sync.Cond wakes in the order of Wait). Waking them all, as a broadcast would,
-// costs every waiter a trip through sqMu per io_uring_enter, to find the room taken: with 10 000
-// goroutines waiting on 256 entries, that is quadratic. A woken waiter that finds its room taken
-// by a goroutine that never waited counts itself and waits again; the entries that took it are
-// unsubmitted, so an io_uring_enter follows and wakes it. The caller is the submitter, after its
-// io_uring_enter; it does not hold d.sqMu.
-func (d *uringDriver) wakeRoom() {
-	if d.sqWaiters.Load() == 0 {
-		return
-	}
-	d.sqMu.Lock()
-	// The room that goroutines woken earlier will look at is theirs already.
-	free := int(d.ring.SQEntries()) - int(d.sqTail-d.ring.SQHead()) - d.sqWoken
-	n := min(free, int(d.sqWaiters.Load()))
-	for range n {
-		d.sqSpace.Signal()
-	}
-	if n > 0 {
-		d.sqWaiters.Add(int32(-n))
-		d.sqWoken += n
-	}
-	d.sqMu.Unlock()
-}
-
-// wakeAllRoom wakes every goroutine waiting for room, for Close (they fail) and an abandoned
-// submission (the queue is emptied). d.sqMu is held.
-func (d *uringDriver) wakeAllRoom() {
-	d.sqSpace.Broadcast()
-	d.sqWoken += int(d.sqWaiters.Swap(0))
 }
 
 // flush passes every published entry to the kernel, unless another goroutine holds the
@@ -552,7 +515,11 @@ func (d *uringDriver) submit() {
 		d.sqMu.Unlock()
 		if from != to {
 			d.enter(from, to, nonBlocking(d.batch))
-			d.wakeRoom()
+			if d.sqWaiters.Load() > 0 {
+				d.sqMu.Lock()
+				d.sqSpace.Broadcast()
+				d.sqMu.Unlock()
+			}
 			d.reap()
 			d.handOff(d.batch)
 		}
@@ -646,7 +613,7 @@ func (d *uringDriver) abandon(err error) {
 	}
 	d.setTail(head)
 	d.submitted.Store(head)
-	d.wakeAllRoom()
+	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()
 	for _, ref := range failed {
 		ref.o.complete(ref.gen, 0, err)
@@ -828,7 +795,7 @@ func (d *uringDriver) close() error {
 	}
 	d.sqMu.Lock()
 	d.state = ringClosing
-	d.wakeAllRoom()
+	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()
 
 	// Cancel whatever is in flight, then reap until nothing is; repeat the cancels every second
@@ -853,7 +820,7 @@ func (d *uringDriver) close() error {
 
 	d.sqMu.Lock()
 	d.state = ringClosed
-	d.wakeAllRoom()
+	d.sqSpace.Broadcast()
 	d.sqMu.Unlock()
 	for !d.submitting.CompareAndSwap(false, true) {
 		runtime.Gosched() // a last flush is leaving
