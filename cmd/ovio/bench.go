@@ -542,13 +542,8 @@ func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 		return nil, err
 	}
 	spec, _ := json.Marshal(p.spec)
-	cmd := exec.Command(exe, phaseCommand, string(spec))
-	cmd.Stderr = b.c.stderr
-	out, err := cmd.StdoutPipe()
+	cmd, out, err := startPhase(ctx, exe, phaseCommand, string(spec), b.c.stderr)
 	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
@@ -608,6 +603,29 @@ func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 		return nil, fmt.Errorf("the phase's process: %w", werr)
 	}
 	return nil, errors.New("the phase's process reported nothing")
+}
+
+// startPhase starts exe with args, its stderr going to stderr, and returns it with a pipe from
+// its stdout. A start that fails for a reason that passes (startTransient) is tried again, a few
+// times, unless ctx ends: one phase's process failing to come up is no reason to lose the run.
+func startPhase(ctx context.Context, exe string, arg0, arg1 string, stderr io.Writer) (*exec.Cmd, io.ReadCloser, error) {
+	for try := 1; ; try++ {
+		cmd := exec.Command(exe, arg0, arg1)
+		cmd.Stderr = stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		err = cmd.Start()
+		if err == nil {
+			return cmd, out, nil
+		}
+		out.Close()
+		if try == 3 || !startTransient(err) || ctx.Err() != nil {
+			return nil, nil, err
+		}
+		time.Sleep(time.Duration(try) * 100 * time.Millisecond)
+	}
 }
 
 // prepareFile makes the file the phases use, warms the page cache, and sets b.file and b.size.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -325,4 +328,18 @@ func TestBenchEngines(t *testing.T) {
 	r.expect(t, exitOK, []string{`"fallback":"io_uring not used: another engine was asked for: OVIO_ENGINE=blocking"`}, nil)
 	runIn(t, "", []string{"OVIO_ENGINE=frob"}, benchArgs()...).expect(t, exitFailure, nil, []string{`OVIO_ENGINE: unknown engine "frob"`})
 	runIn(t, "", []string{"OVIO_ENGINE=blocking"}, benchArgs("-issuer")...).expect(t, exitUsage, nil, []string{"-issuer: the io_uring engine's lever, and the engine is blocking"})
+}
+
+// TestStartPhase: a phase's process that cannot start is an error at once; a start error that
+// passes is told apart from one that does not.
+func TestStartPhase(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	_, _, err := startPhase(context.Background(), missing, "a", "b", io.Discard)
+	if err == nil || startTransient(err) {
+		t.Fatalf("start of %s: %v (transient: %v), want a lasting error", missing, err, startTransient(err))
+	}
+	wrapped := &fs.PathError{Op: "fork/exec", Path: missing, Err: transientStartErr}
+	if !startTransient(wrapped) {
+		t.Errorf("startTransient(%v) = false, want true", wrapped)
+	}
 }

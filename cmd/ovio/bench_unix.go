@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,4 +26,10 @@ func allocBuffers(n int) ([]byte, func(), error) {
 		return nil, nil, err
 	}
 	return m[:n], func() { unix.Munmap(m) }, nil
+}
+
+// startTransient reports whether a process start that failed with err may succeed if tried
+// again: fork's EAGAIN (a process or memory limit reached for the moment).
+func startTransient(err error) bool {
+	return errors.Is(err, unix.EAGAIN)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -21,4 +22,12 @@ func cpuTime() time.Duration {
 // allocBuffers returns n bytes of memory; -direct, which needs it aligned, is Linux only.
 func allocBuffers(n int) ([]byte, func(), error) {
 	return make([]byte, n), func() {}, nil
+}
+
+// startTransient reports whether a process start that failed with err may succeed if tried
+// again. Wine's CreateProcess answers ERROR_INTERNAL_ERROR when the new process died while it
+// initialised, which a loaded machine occasionally makes happen (seen in CI with the race
+// runtime, whose start-up maps much memory).
+func startTransient(err error) bool {
+	return errors.Is(err, windows.ERROR_INTERNAL_ERROR)
 }

@@ -22,3 +22,6 @@ func interruptGroupTwice(cmd *exec.Cmd) error {
 	time.Sleep(20 * time.Millisecond)
 	return interruptGroup(cmd)
 }
+
+// transientStartErr is an error a process start can fail with for the moment.
+var transientStartErr error = syscall.EAGAIN

@@ -91,3 +91,6 @@ func ctrlC(cmd *exec.Cmd, times int) error {
 	}
 	return nil
 }
+
+// transientStartErr is an error a process start can fail with for the moment.
+var transientStartErr error = windows.ERROR_INTERNAL_ERROR

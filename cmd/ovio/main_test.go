@@ -100,10 +100,19 @@ func runIn(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := ovioCmd(t, ctx, dir, env, args...)
+	var cmd *exec.Cmd
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	var err error
+	for try := 1; ; try++ {
+		cmd = ovioCmd(t, ctx, dir, env, args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err = cmd.Run()
+		// Wine's CreateProcess sometimes fails under load (see startTransient): try again.
+		if cmd.ProcessState != nil || !startTransient(err) || try == 3 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
 	if ctx.Err() != nil {
 		t.Fatalf("ovio %s: timed out\n%v", strings.Join(args, " "), r)
