@@ -7,17 +7,19 @@ package ovio
 //
 // An op's life, in the names the code uses (the state word holds the generation and the state):
 //
-//	stIdle ──acquire──▶ stPending ──complete──▶ stCompleting ──▶ stDone ──release──▶ stIdle (gen+1)
-//	                       │  ▲
+//	stIdle ──acquire──▶ stPending ──complete──▶ stCompleting ──▶ stDone ──release──▶ pool
+//	(never used)  (gen+1)  │  ▲  └──────────completeSole (io_uring)──────▶┘  (the op keeps stDone;
+//	                       │  │                                               acquire: gen+1)
 //	                       │  └── requestCancel sets flagCancel and the cause; the op stays pending
 //	                       └───── markAsync sets flagAsync: the engine's reaper, not the submitter,
 //	                              will reap this op's completion (io_uring only)
 //
 //   - A Request is checked, and its context consulted, before an op is acquired: a done context
 //     never reaches the kernel.
-//   - From stPending until complete, the kernel owns the op and the memory it names. complete is
-//     the only way out of stPending, and it succeeds once per generation: a second completion for
-//     the same generation, or one for an older generation, changes nothing.
+//   - From stPending until complete, the kernel owns the op and the memory it names. complete (or
+//     completeSole, for the one completion the kernel posts for an io_uring entry) is the only way
+//     out of stPending, and it succeeds once per generation: a second completion for the same
+//     generation, or one for an older generation, changes nothing.
 //   - Cancelling asks the kernel (ASYNC_CANCEL, CancelIoEx, or dequeueing) and then waits like any
 //     other waiter for the op's own completion, which says what really happened.
 //   - The op's pins are dropped in complete, after the kernel's completion was reaped, and the op
@@ -126,8 +128,11 @@ func (w *waiter) init(n int) {
 }
 
 // done records one completion and wakes the waiter if it was the last and the waiter sleeps.
-func (w *waiter) done() {
-	if w.n.Add(-1) == parkedBit {
+func (w *waiter) done() { w.doneN(1) }
+
+// doneN records n completions, as done does one.
+func (w *waiter) doneN(n int64) {
+	if w.n.Add(-n) == parkedBit {
 		w.wake <- struct{}{}
 	}
 }
@@ -167,13 +172,77 @@ func (o *op) complete(gen uint32, n int64, err error) (prev uint64, ok bool) {
 	o.n, o.err = n, err
 	o.pin.Unpin() // the kernel is done with the memory
 	o.state.Store(prev&^stMask | stDone)
-	o.tbl.completed()
-	if f := o.fut; f != nil {
+	o.settle(nil)
+	return prev, true
+}
+
+// completeSole is complete for a driver that delivers the kernel's one completion of a
+// published op, one completion at a time (io_uring's dispatch, under cqMu). Nothing else can
+// complete that generation: the kernel posts one completion per entry it took, and ovio
+// completes by itself only ops whose entries the kernel never took. So the result needs no
+// claim (stCompleting) before it is written, and one CAS both publishes it and ends stPending.
+// prev is the state the caller loaded, pending for gen; the CAS fails only when a flag changed
+// meanwhile (requestCancel, markAsync), and is tried again. It returns the state replaced.
+func (o *op) completeSole(prev uint64, n int64, err error, s *settler) uint64 {
+	o.n, o.err = n, err
+	o.pin.Unpin() // the kernel is done with the memory
+	for !o.state.CompareAndSwap(prev, prev&^stMask|stDone) {
+		prev = o.state.Load()
+	}
+	o.settle(s)
+	return prev
+}
+
+// settle gives back a completed op's room and wakes its waiter, now or through s (nil: now).
+// A future is woken at once.
+func (o *op) settle(s *settler) {
+	switch f := o.fut; {
+	case f != nil:
+		o.tbl.completed(1)
 		f.finish(o)
-	} else {
+	case s != nil:
+		s.add(o)
+	default:
+		o.tbl.completed(1)
 		o.w.done()
 	}
-	return prev, true
+}
+
+// settler gathers what a pass over many completions gives back, the room in the table and the
+// counts of the waiters, so that the pass pays one atomic update of each instead of one per op.
+// The ops it counted are done; their waiters learn it at flush. Consecutive completions of one
+// waiter (a batch's) are counted together.
+type settler struct {
+	tbl  *opTable
+	room int64
+	w    *waiter
+	n    int64
+}
+
+func (s *settler) add(o *op) {
+	s.tbl = o.tbl
+	s.room++
+	if o.w != s.w {
+		s.flushWaiter()
+		s.w = o.w
+	}
+	s.n++
+}
+
+func (s *settler) flushWaiter() {
+	if s.n > 0 {
+		s.w.doneN(s.n)
+	}
+	s.w, s.n = nil, 0
+}
+
+// flush gives back the room and wakes the waiters of what add counted.
+func (s *settler) flush() {
+	if s.room > 0 {
+		s.tbl.completed(s.room)
+		s.room = 0
+	}
+	s.flushWaiter()
 }
 
 // requestCancel records cause as the reason to cancel generation gen of o, if it is still
@@ -323,9 +392,24 @@ func (t *opTable) reserve() bool {
 	return false
 }
 
-// completed gives back an op's room, and wakes who waits for it.
-func (t *opTable) completed() {
-	t.active.Add(-1)
+// reserveUpTo takes room for at most k ops in flight, as much as there is, with one atomic
+// update; it returns how many.
+func (t *opTable) reserveUpTo(k int) int {
+	for {
+		a := t.active.Load()
+		n := min(int64(k), t.max-a)
+		if n <= 0 {
+			return 0
+		}
+		if t.active.CompareAndSwap(a, a+n) {
+			return int(n)
+		}
+	}
+}
+
+// completed gives back the room of n completed ops, and wakes who waits for it.
+func (t *opTable) completed(n int64) {
+	t.active.Add(-n)
 	if t.nwait.Load() > 0 {
 		t.mu.Lock()
 		if t.waiting != nil {
@@ -396,10 +480,7 @@ func (t *opTable) acquire(ctx context.Context) (*op, error) {
 // A batch starts what it got before it asks for more: waiting while holding ops it has not
 // started could wait for ever, for room only those ops would make.
 func (t *opTable) acquireSome(ctx context.Context, ops []*op) (int, error) {
-	k := 0
-	for k < len(ops) && t.reserve() {
-		k++
-	}
+	k := t.reserveUpTo(len(ops))
 	if k == 0 && len(ops) > 0 {
 		if err := t.waitRoom(ctx); err != nil {
 			return 0, err
@@ -464,7 +545,10 @@ func (t *opTable) releaseN(ops []*op) {
 	t.mu.Unlock()
 }
 
-// clear drops a done op's references to the caller's memory and makes it idle.
+// clear drops a done op's references to the caller's memory. The op keeps its state word,
+// stDone of its last generation, in the pool: everything that looks at an op without owning it
+// only asks whether a generation is pending, which it is not, and acquiring stores a whole new
+// word. (That spares a store, a locked instruction, per op.)
 func (o *op) clear() {
 	o.req = Request{}
 	o.err = nil
@@ -472,7 +556,6 @@ func (o *op) clear() {
 	o.w = nil
 	o.deadline, o.pre = time.Time{}, 0
 	o.sys.reset()
-	o.state.Store(o.state.Load() &^ (1<<32 - 1)) // stIdle, same generation
 }
 
 // each calls f for every op of the table, whatever its state.
@@ -501,9 +584,14 @@ func (t *opTable) inFlight() int {
 
 // refuse returns the error of a request that must not start: a bad argument, or a done context.
 func refuse(ctx context.Context, r *Request) error {
+	return refuseErr(ctx.Err(), r)
+}
+
+// refuseErr is refuse for a context whose Err was ctxErr.
+func refuseErr(ctxErr error, r *Request) error {
 	err := r.check()
 	if err == nil {
-		err = ctx.Err()
+		err = ctxErr
 	}
 	if err != nil {
 		return &OpError{Op: r.name(), Path: r.path, Err: err}
@@ -606,9 +694,10 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 		return &OpError{Op: "batch", Err: errShortResults}
 	}
 	b := batchPool.Get().(*batch)
-	n := 0 // requests to start
+	n := 0              // requests to start
+	ctxErr := ctx.Err() // once: the context is consulted before any request starts
 	for i := range reqs {
-		results[i] = Result{Err: refuse(ctx, &reqs[i])}
+		results[i] = Result{Err: refuseErr(ctxErr, &reqs[i])}
 		b.ops = append(b.ops, nil)
 		if results[i].Err == nil {
 			n++
@@ -754,9 +843,10 @@ func (e *Engine) Start(ctx context.Context, r Request) *Op {
 func (e *Engine) StartBatch(ctx context.Context, reqs []Request) []*Op {
 	futs := make([]*Op, len(reqs))
 	var ready []int // the requests to start
+	ctxErr := ctx.Err()
 	for i := range reqs {
 		futs[i] = &Op{e: e, done: make(chan struct{})}
-		if err := refuse(ctx, &reqs[i]); err != nil {
+		if err := refuseErr(ctxErr, &reqs[i]); err != nil {
 			futs[i].err = err
 			close(futs[i].done)
 			continue

@@ -18,6 +18,10 @@ type opSys struct {
 	path    []byte
 	ts, lts unix.Timespec
 	blk     blockingOp // the blocking engine's
+	// pubGen is the generation whose entry io_uring's queue took last: the op is published
+	// while pubGen is its pending generation. Written and read under the driver's sqMu only,
+	// and kept by reset, so that it needs no atomic (see uringDriver.queue).
+	pubGen uint32
 }
 
 func (s *opSys) reset() {

@@ -5,7 +5,9 @@
  *
  * The names are the code's. The state word is op.go's: stIdle, stPending, stCompleting, stDone,
  * stMask, flagAsync, flagCancel, flagPublished, causeShift, causeMask and the causes have the
- * code's values; the generation sits above the low byte instead of above bit 32. Each inline and
+ * code's values; the generation sits above the low byte instead of above bit 32. The io_uring
+ * engine does not set flagPublished (the other engines do): it records the generation it queued
+ * in the op (pubGen), under d.sqMu. Each inline and
  * proctype says which functions of the code it models with a tag, [code: uringDriver.flush,
  * uringDriver.submit] ([code: none] for the kernel's part), and an inline's name contains one of
  * theirs. model_test.go (TestModelInStep) fails when the two drift apart: a constant's value, a
@@ -30,9 +32,12 @@
  * else can see the difference: a section under d.sqMu is one step (everything it touches is
  * guarded by d.sqMu, or is a CAS on the state word that the model makes part of it); a CAS is
  * one step; complete's second half (Unpin, the store of stDone, waiter.done) is one step, since
- * only the completing goroutine touches an op in stCompleting. One io_uring_enter takes all the
- * entries it is given (partial submission, a full queue and overflow are the fault tests'
- * business).
+ * only the completing goroutine touches an op in stCompleting. The reaping of one completion
+ * (completeSole: result, Unpin, the CAS to stDone) is one step: only the goroutine holding
+ * d.cqMu delivers the kernel's completions. What it gives back (needReaper, the waiters'
+ * counts: settler) is settled later in the pass, one step per waiter. One io_uring_enter takes
+ * all the entries it is given (partial submission, a full queue and overflow are the fault
+ * tests' business).
  *
  * Properties, checked for every interleaving:
  *   - exactly once: each generation of each slot is delivered (waiter.done) once, and its
@@ -110,6 +115,7 @@
 #define QN (NOPS * GENS * 2 + NOPS * (MAXREPEAT + 1) + MAXWAKE)
 
 int  state[NOPS];
+byte pubGen[NOPS];                        /* pubGen of the op's opSys: the generation queued last */
 bool pinned[NOPS];
 byte delivered[NOPS * GENS];
 
@@ -137,6 +143,8 @@ byte cqTail;                              /* completions posted */
 byte cqHead;                              /* completions reaped */
 
 short needReaper;
+byte owed[NOPS];                          /* the settler's counts for each slot's waiter */
+byte owedAsync;                           /* the pass's completions of ops with flagAsync */
 chan reaperWake = [1] of { bit };
 bool stopping;
 bool reaperDone;
@@ -211,15 +219,16 @@ inline requestCancel(i, g, cause, ok) {
 }
 
 /* put and putInternal: publish one entry, if the ring takes it; d.sqMu is held (the caller's
- * atomic step). An op's entry publishes the op first. [code: uringDriver.put,
- * uringDriver.putInternal, op.publish] */
+ * atomic step). An op's entry publishes the op: pubGen. (start queues a chunk's entries and
+ * publishes the tail once, all under d.sqMu: the same step.) [code: uringDriver.put,
+ * uringDriver.queue, uringDriver.putInternal, uringDriver.publishTail] */
 inline put(kind, i, g, internal, ok) {
 	if
 	:: ringState == ringClosed || (ringState == ringClosing && !internal) -> ok = false
 	:: else ->
 		assert(sqTail < QN);
 		if
-		:: kind == kOp -> state[i] = state[i] | flagPublished
+		:: kind == kOp -> pubGen[i] = g
 		:: else -> skip
 		fi;
 		sqKind[sqTail] = kind;
@@ -308,8 +317,50 @@ inline enter(from, to, p, q, ok, prev) {
 	fi
 }
 
-/* uringDriver.reap and dispatch: deliver every completion in the queue, under d.cqMu.
- * [code: uringDriver.reap, uringDriver.dispatch] */
+/* op.completeSole, for the kernel's completion of generation g of slot i, found pending: the
+ * result, Unpin and the CAS to stDone; the waiter's count and needReaper are owed to the
+ * settlement. [code: op.completeSole, settler.add] */
+inline completeSole(i, g) {
+	assert(!(kown[i] && kgen[i] == g));                 /* the kernel is done with the memory */
+	pinned[i] = false;
+	if
+	:: has(state[i], flagAsync) -> owedAsync++
+	:: else -> skip
+	fi;
+	state[i] = (state[i] & ~stMask) | stDone;
+	delivered[i * GENS + g - 1]++;
+	assert(delivered[i * GENS + g - 1] == 1);
+	owed[i]++
+}
+
+/* reap's settlement of a pass: needReaper, then each waiter's count in one update, waking it
+ * if that was its last op and it sleeps. [code: uringDriver.reap, settler.flush,
+ * waiter.doneN] */
+inline settleFlush(j) {
+	atomic { needReaper = needReaper - owedAsync; owedAsync = 0; j = 0 };
+	do
+	:: j < NOPS ->
+		atomic {
+			if
+			:: owed[j] > 0 ->
+				wn[j] = wn[j] - owed[j];
+				owed[j] = 0;
+				if
+				:: wn[j] == parkedBit -> wake[j]!1
+				:: else -> skip
+				fi
+			:: else -> skip
+			fi;
+			j++
+		}
+	:: else -> break
+	od;
+	j = 0
+}
+
+/* uringDriver.reap and dispatch: deliver every completion in the queue, under d.cqMu. The code
+ * settles after each copy of the queue's entries, so the model may settle after any completion,
+ * and does after the last. [code: uringDriver.reap, uringDriver.dispatch] */
 inline reap(k, i, g, r, ok, prev) {
 	atomic { !cqMu -> cqMu = true };
 	do
@@ -317,27 +368,20 @@ inline reap(k, i, g, r, ok, prev) {
 		cq?k, i, g, r;
 		cqHead++;
 		if
-		:: k == kOp ->
-			completeCAS(i, g, ok, prev);
+		:: k == kOp && genOf(state[i]) == g && stOf(state[i]) == stPending ->
+			completeSole(i, g)
+		:: k == kOp && !(genOf(state[i]) == g && stOf(state[i]) == stPending) ->
 #ifndef DUPCQE
-			assert(ok);             /* the kernel's completion finds its op pending */
+			assert(false);          /* the kernel's completion finds its op pending */
 #endif
-		:: else -> ok = false      /* cancels' answers, wake-ups: nothing waits on them */
+			skip
+		:: else -> skip            /* cancels' answers, wake-ups: nothing waits on them */
 		fi
-	   };
-		if
-		:: ok ->
-			atomic {
-				completeRest(i, g, prev);
-				if
-				:: has(prev, flagAsync) -> needReaper--
-				:: else -> skip
-				fi
-			}
-		:: else -> skip
-		fi
+	   }
+	:: (owedAsync > 0 || owed[0] > 0 || owed[NOPS - 1] > 0) -> settleFlush(k)
 	:: empty(cq) -> break
 	od;
+	settleFlush(k);
 	atomic { cqMu = false; k = 0; i = 0; g = 0; r = 0; ok = false; prev = 0 }
 }
 
@@ -421,7 +465,7 @@ proctype Submitter(byte me) {
 	:: genOf(state[me]) < GENS ->
 		atomic {
 			/* opTable.acquire: the next generation, pending. */
-			assert(stOf(state[me]) == stIdle);
+			assert(stOf(state[me]) == stIdle || stOf(state[me]) == stDone);
 			gen = genOf(state[me]) + 1;
 			state[me] = (gen << genShift) | stPending;
 			/* Do: the waiter. */
@@ -454,13 +498,12 @@ proctype Submitter(byte me) {
 #endif
 			fi
 		fi;
-		/* result, then release: stIdle, same generation. */
+		/* result, then release: the op keeps stDone in the pool. */
 		atomic {
 			assert(delivered[me * GENS + gen - 1] == 1);
 			assert(stOf(state[me]) == stDone);
 			assert(!(kown[me] && kgen[me] == gen));
 			assert(!pinned[me]);
-			state[me] = state[me] & ~((1 << genShift) - 1);
 			gen = 0
 		}
 	:: else -> break
@@ -474,7 +517,7 @@ proctype Canceller() {
 	bool ok;
 	/* Start returns the future after start1 queued the op, so a cancel never overtakes it. */
 end:
-	atomic { stOf(state[0]) == stPending && has(state[0], flagPublished) -> g = genOf(state[0]) };
+	atomic { stOf(state[0]) == stPending && pubGen[0] == genOf(state[0]) -> g = genOf(state[0]) };
 	engineCancel(0, g, causeCanceled, from, to, p, q, k, i2, g2, r, ok, prev)
 }
 
@@ -559,7 +602,7 @@ inline cancelInFlight(first, s, i, ok) {
 		:: i < NOPS ->
 			s = state[i];
 			if
-			:: stOf(s) == stPending && has(s, flagPublished) ->
+			:: stOf(s) == stPending && pubGen[i] == genOf(s) ->
 				requestCancel(i, genOf(s), causeClosed, ok);
 				if
 				:: ok || !first -> put(kCancel, i, genOf(s), true, ok)
@@ -636,7 +679,7 @@ proctype Closer() {
 		do
 		:: i < NOPS ->
 			assert(!kown[i]);
-			assert(!(stOf(state[i]) == stPending && has(state[i], flagPublished)));
+			assert(!(stOf(state[i]) == stPending && pubGen[i] == genOf(state[i])));
 			i++
 		:: else -> break
 		od;
