@@ -355,18 +355,22 @@ func (d *uringDriver) start(ops []*op) {
 		chunk := ops[:min(len(ops), len(gens))]
 		ops = ops[len(chunk):]
 		var ok, closed uint64
+		need := uint32(0)
 		for i, o := range chunk {
 			gens[i] = genOf(o.state.Load())
 			if d.prepOrFail(o, gens[i]) {
 				ok |= 1 << i
+				need += entriesOf(o)
 			}
 		}
 		d.sqMu.Lock()
+		// Room for the whole chunk at once where it fits in the queue; else op by op.
+		roomed := need <= d.ring.SQEntries() && d.room(need, false)
 		for i, o := range chunk {
 			if ok&(1<<i) == 0 {
 				continue
 			}
-			if d.queue(o, gens[i]) {
+			if d.queue(o, gens[i], roomed) {
 				queued = true
 			} else {
 				closed |= 1 << i
@@ -405,7 +409,7 @@ func (d *uringDriver) prepOrFail(o *op, gen uint32) bool {
 // put copies o's entries into the submission queue, waiting for room, and publishes them. It
 // reports false if the engine is closing. d.sqMu is held.
 func (d *uringDriver) put(o *op, gen uint32) bool {
-	if !d.queue(o, gen) {
+	if !d.queue(o, gen, false) {
 		return false
 	}
 	d.publishTail()
@@ -413,13 +417,10 @@ func (d *uringDriver) put(o *op, gen uint32) bool {
 }
 
 // queue is put without the publication of the tail, for a caller that queues several ops and
-// then publishes them together (publishTail) before it unlocks d.sqMu. d.sqMu is held.
-func (d *uringDriver) queue(o *op, gen uint32) bool {
-	need := uint32(1)
-	if o.sys.linked {
-		need = 2
-	}
-	if !d.room(need, false) {
+// then publishes them together (publishTail) before it unlocks d.sqMu. roomed says that the
+// caller made room for o already. d.sqMu is held.
+func (d *uringDriver) queue(o *op, gen uint32, roomed bool) bool {
+	if !roomed && !d.room(entriesOf(o), false) {
 		return false
 	}
 	pos := d.sqTail
@@ -443,6 +444,15 @@ func (d *uringDriver) queue(o *op, gen uint32) bool {
 	o.sys.pubGen = gen
 	d.sqTail = pos
 	return true
+}
+
+// entriesOf says how many entries of the submission queue o takes: its own, and its linked
+// timeout's.
+func entriesOf(o *op) uint32 {
+	if o.sys.linked {
+		return 2
+	}
+	return 1
 }
 
 // setTail publishes the entries before ring position pos. d.sqMu is held.

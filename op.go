@@ -89,8 +89,14 @@ var causeErrs = [4]error{nil, context.Canceled, context.DeadlineExceeded, ErrClo
 type op struct {
 	state atomic.Uint64
 	idx   uint32
-	tbl   *opTable // the table the op belongs to
-	req   Request
+	// retired, set by the driver before it completes the op, keeps the op out of the pool for
+	// the engine's life, with the memory its request names: for an op completed on a belief
+	// about the kernel that ovio cannot check (see iocpDriver.cancel), so that if the belief is
+	// wrong a late completion finds no later use of the op to end, and no memory freed. (Beside
+	// state, in the same cache line: every release reads it.)
+	retired bool
+	tbl     *opTable // the table the op belongs to
+	req     Request
 
 	// Written by complete before the state becomes stDone, read after.
 	n   int64
@@ -103,12 +109,6 @@ type op struct {
 	fut      *Op
 	pin      runtime.Pinner
 	sys      opSys // the engine's scratch for this op
-
-	// retired, set by the driver before it completes the op, keeps the op out of the pool for
-	// the engine's life, with the memory its request names: for an op completed on a belief
-	// about the kernel that ovio cannot check (see iocpDriver.cancel), so that if the belief is
-	// wrong a late completion finds no later use of the op to end, and no memory freed.
-	retired bool
 }
 
 // waiter counts the ops a goroutine waits for. The count and a "parked" bit share one word, so
