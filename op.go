@@ -87,28 +87,31 @@ var causeErrs = [4]error{nil, context.Canceled, context.DeadlineExceeded, ErrClo
 // the generation tells one use of it from the next, so that a stale completion or cancel cannot
 // touch a later op.
 type op struct {
+	// The fields every op touches come first, the request next, the engine's scratch last; the
+	// size is a multiple of a cache line (TestOpLayout), so that in a table's chunk no op shares
+	// a line with the next.
 	state atomic.Uint64
 	idx   uint32
 	// retired, set by the driver before it completes the op, keeps the op out of the pool for
 	// the engine's life, with the memory its request names: for an op completed on a belief
 	// about the kernel that ovio cannot check (see iocpDriver.cancel), so that if the belief is
-	// wrong a late completion finds no later use of the op to end, and no memory freed. (Beside
-	// state, in the same cache line: every release reads it.)
+	// wrong a late completion finds no later use of the op to end, and no memory freed.
 	retired bool
 	tbl     *opTable // the table the op belongs to
-	req     Request
 
 	// Written by complete before the state becomes stDone, read after.
 	n   int64
 	err error
 
-	deadline time.Time // the context's deadline, zero if none
-	pre      int64     // bytes moved before the op started (a partial non-blocking attempt)
-	w        *waiter   // who waits: &own for Do, a batch's waiter; nil for a future
-	own      waiter
+	w        *waiter // who waits: &own for Do, a batch's waiter; nil for a future
 	fut      *Op
+	pre      int64 // bytes moved before the op started (a partial non-blocking attempt)
 	pin      runtime.Pinner
+	deadline time.Time // the context's deadline, zero if none
+	own      waiter
+	req      Request
 	sys      opSys // the engine's scratch for this op
+	_        [opPad]byte
 }
 
 // waiter counts the ops a goroutine waits for. The count and a "parked" bit share one word, so

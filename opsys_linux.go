@@ -14,15 +14,18 @@ type opSys struct {
 	linked  bool // a linked timeout follows the SQE
 	hasMore bool // a completion with IORING_CQE_F_MORE came; moreRes is its result
 	moreRes int32
+	// pubGen is the generation whose entry io_uring's queue took last: the op is published
+	// while pubGen is its pending generation. Written and read under the driver's sqMu only,
+	// and kept by reset, so that it needs no atomic (see uringDriver.queue).
+	pubGen  uint32
 	iov     []unix.Iovec
 	path    []byte
 	ts, lts unix.Timespec
 	blk     blockingOp // the blocking engine's
-	// pubGen is the generation whose entry io_uring's queue took last: the op is published
-	// while pubGen is its pending generation. Written and read under the driver's sqMu only,
-	// and kept by reset, so that it needs no atomic (see uringDriver.queue).
-	pubGen uint32
 }
+
+// opPad pads op to a multiple of a cache line (TestOpLayout).
+const opPad = 24
 
 func (s *opSys) reset() {
 	clear(s.iov) // drop the pointers to the caller's buffers

@@ -9,3 +9,6 @@ type opSys struct {
 
 // reset leaves blk alone: the engine clears it before the op completes.
 func (s *opSys) reset() {}
+
+// opPad pads op to a multiple of a cache line (TestOpLayout).
+const opPad = 0

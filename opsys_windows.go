@@ -54,3 +54,6 @@ func (s *opSys) reset() {
 	s.syncErr = nil
 	s.mu.Unlock()
 }
+
+// opPad pads op to a multiple of a cache line (TestOpLayout).
+const opPad = 16
