@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -262,5 +263,20 @@ func TestBlockingManyPendingReads(t *testing.T) {
 	}
 	if got != 100 {
 		t.Fatalf("the reads got %d bytes of 100", got)
+	}
+}
+
+// TestBlockingConfig: Engine.Config of the blocking engine, on every system: its own settings
+// with their defaults, the io_uring engine's zeroed.
+func TestBlockingConfig(t *testing.T) {
+	e, err := ovio.Open(&ovio.Config{Kind: "blocking", Entries: 64, SingleIssuer: true, CoopTaskrun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	// The defaults Config's documentation gives.
+	want := ovio.Config{Kind: "blocking", MaxInFlight: 65536, Workers: max(4, 4*runtime.GOMAXPROCS(0))}
+	if got := e.Config(); got != want {
+		t.Errorf("Config() = %+v, want %+v", got, want)
 	}
 }

@@ -25,6 +25,7 @@ type Engine struct {
 	try func(code opCode, h Handle, buf []byte, off int64) (n int, err error, done bool)
 
 	ignored atomic.Uint64 // completions that named no op in flight
+	cfg     Config        // as the engine runs; see Config
 
 	// closed is set when Close begins. The drivers refuse new ops on their own; this is for try,
 	// which reaches no driver.
@@ -68,7 +69,7 @@ type Config struct {
 	// CoopTaskrun sets the io_uring ring up with IORING_SETUP_COOP_TASKRUN and
 	// IORING_SETUP_TASKRUN_FLAG (Linux 5.19): the kernel finishes a completion when a thread of
 	// the process next enters it, instead of interrupting the thread that submitted the op. A
-	// kernel without them sets the ring up without. SingleIssuer, which defers that work
+	// kernel without them sets the ring up without (Engine.Config says so). SingleIssuer, which defers that work
 	// further, ignores it; other engines too. `ovio bench -levers` measures it (lever coop).
 	CoopTaskrun bool
 
@@ -76,7 +77,7 @@ type Config struct {
 	// queue (IORING_SETUP_SQPOLL) and sleeps after SQPoll without work (rounded to
 	// milliseconds): while it polls, a submission costs no system call. It costs a thread of
 	// the process (iou-sqp) that keeps a CPU busy while it polls. A kernel that refuses it
-	// sets the ring up without. It cannot be combined with SingleIssuer; other engines ignore
+	// sets the ring up without (Engine.Config says so). It cannot be combined with SingleIssuer; other engines ignore
 	// it. `ovio bench -levers` measures it (lever sqpoll): it pays only with many ops in
 	// flight and a CPU to spare.
 	SQPoll time.Duration
@@ -117,6 +118,7 @@ func Open(cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	e.drv = drv
+	e.cfg = c.effective(drv.kind())
 	if kind != "" {
 		e.asked(kind, from)
 	}
@@ -126,6 +128,29 @@ func Open(cfg *Config) (*Engine, error) {
 
 // Kind returns the name of the engine: "io_uring", "iocp" or "blocking".
 func (e *Engine) Kind() string { return e.drv.kind() }
+
+// Config returns the configuration the engine runs with: Kind names the engine chosen, the
+// defaults are filled in, and a setting is zero where this engine ignores it or the kernel
+// refused it. So an io_uring engine asked for CoopTaskrun or SQPoll on a kernel that sets the
+// ring up without them (see Config) reports CoopTaskrun false or SQPoll 0, and Entries is the
+// submission queue's size as the kernel made it (a power of two).
+func (e *Engine) Config() Config { return e.cfg }
+
+// effective is c as an engine of the given kind runs it: the settings that kind ignores are
+// zeroed. The drivers have already written what the kernel changed.
+func (c Config) effective(kind string) Config {
+	c.Kind = kind
+	if kind != "io_uring" {
+		c.Entries, c.SingleIssuer, c.CoopTaskrun, c.SQPoll = 0, false, false, 0
+	}
+	if kind != "blocking" {
+		c.Workers = 0
+	}
+	if c.SingleIssuer {
+		c.CoopTaskrun = false // the single-issuer mode defers that work further
+	}
+	return c
+}
 
 // Close cancels the ops in flight, waits for their completions, and releases the engine's kernel
 // resources. Ops started after Close began fail with an error for which errors.Is(err, ErrClosed)

@@ -144,11 +144,10 @@ type blockingDriver struct {
 
 // openBlocking opens the blocking engine. It needs nothing from the kernel, so it cannot fail.
 func openBlocking(e *Engine, cfg *Config) *blockingDriver {
-	n := cfg.Workers
-	if n == 0 {
-		n = defaultWorkers()
+	if cfg.Workers == 0 {
+		cfg.Workers = defaultWorkers()
 	}
-	d := &blockingDriver{e: e, max: n, idleFor: blockingIdle}
+	d := &blockingDriver{e: e, max: cfg.Workers, idleFor: blockingIdle}
 	d.setTry()
 	return d
 }

@@ -1053,3 +1053,16 @@ func TestIOCPBufferStaysAlive(t *testing.T) {
 }
 
 var garbage []byte
+
+// TestIOCPConfig: Engine.Config of the IOCP engine: the settings of the other engines zeroed.
+func TestIOCPConfig(t *testing.T) {
+	e, err := Open(&Config{Entries: 64, Workers: 3, CoopTaskrun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	want := Config{Kind: "iocp", MaxInFlight: defaultMaxInFlight}
+	if got := e.Config(); got != want {
+		t.Errorf("Config() = %+v, want %+v", got, want)
+	}
+}

@@ -66,6 +66,7 @@ func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
 			ready <- result{err: os.NewSyscallError("eventfd", err)}
 			return
 		}
+		applied(cfg, r)
 		d := newUringDriver(e, r, p)
 		d.issuer = &issuer{efd: efd, done: make(chan error, 1)}
 		d.submitting.Store(true)

@@ -114,3 +114,37 @@ func sqpollThreads() int {
 	}
 	return n
 }
+
+// TestUringConfig: Engine.Config reports what the ring was set up with: the kernel's size of
+// the queue, and a lever only where the kernel took it (TestFaultSetupRefused has a kernel that
+// refuses them).
+func TestUringConfig(t *testing.T) {
+	e, err := Open(&Config{Kind: "io_uring", Entries: 100, CoopTaskrun: true, SQPoll: time.Second, Workers: 3})
+	if err != nil {
+		t.Skipf("io_uring: %v", err)
+	}
+	defer e.Close()
+	flags := e.drv.(*uringDriver).ring.Params().Flags
+	want := Config{Kind: "io_uring", Entries: 128, MaxInFlight: defaultMaxInFlight,
+		CoopTaskrun: flags&uring.SetupCoopTaskrun != 0}
+	if flags&uring.SetupSQPoll != 0 {
+		want.SQPoll = time.Second
+	}
+	if got := e.Config(); got != want {
+		t.Errorf("Config() = %+v, want %+v", got, want)
+	}
+	if !want.CoopTaskrun || want.SQPoll == 0 {
+		t.Logf("the kernel refused a lever: setup flags %#x", flags)
+	}
+
+	is, err := Open(&Config{Kind: "io_uring", SingleIssuer: true, CoopTaskrun: true})
+	if err != nil {
+		t.Logf("single issuer: %v", err)
+		return
+	}
+	defer is.Close()
+	want = Config{Kind: "io_uring", Entries: defaultEntries, MaxInFlight: defaultMaxInFlight, SingleIssuer: true}
+	if got := is.Config(); got != want {
+		t.Errorf("single issuer: Config() = %+v, want %+v", got, want)
+	}
+}

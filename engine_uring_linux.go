@@ -137,6 +137,7 @@ func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 	if err != nil {
 		return nil, err
 	}
+	applied(cfg, r)
 	d := newUringDriver(e, r, p)
 	go d.reaper()
 	return d, nil
@@ -151,6 +152,17 @@ var optionalSetup = []uint32{
 	uring.SetupSQPoll,
 }
 
+// applied writes into cfg what the kernel made of it: the ring's size, and the optional setup
+// flags it refused (Engine.Config reports them).
+func applied(cfg *Config, r *uring.Ring) {
+	f := r.Params().Flags
+	cfg.Entries = int(r.SQEntries())
+	cfg.CoopTaskrun = cfg.CoopTaskrun && f&uring.SetupCoopTaskrun != 0
+	if f&uring.SetupSQPoll == 0 {
+		cfg.SQPoll = 0
+	}
+}
+
 // setupRing sets up a ring with flags, and checks that it has what the engine needs.
 func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
 	// The kernel's limits: IORING_MAX_ENTRIES for the SQ, twice that for the CQ; beyond them
@@ -162,14 +174,14 @@ func setupRing(cfg *Config, flags uint32) (*uring.Ring, *uring.Probe, error) {
 		rc.SQThreadIdle = uint32(max(cfg.SQPoll.Milliseconds(), 1))
 	}
 	faultRingConfig(&rc)
-	r, err := uring.New(rc)
+	r, err := newRing(rc)
 	for _, opt := range optionalSetup {
 		if err == nil || !(errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EPERM)) {
 			break
 		}
 		if rc.Flags&opt != 0 {
 			rc.Flags &^= opt
-			r, err = uring.New(rc)
+			r, err = newRing(rc)
 		}
 	}
 	if err != nil {

@@ -544,3 +544,33 @@ func TestFaultReaperLateToWait(t *testing.T) {
 		t.Errorf("after Close: %+v", s)
 	}
 }
+
+// TestFaultSetupRefused: a kernel that refuses the optional setup flags (EINVAL, as one before
+// Linux 5.19 answers COOP_TASKRUN, or EPERM for SQPOLL under a stricter policy) gets a ring
+// without them; the engine works, and Config says what it runs with.
+func TestFaultSetupRefused(t *testing.T) {
+	var refused atomic.Int32
+	e := faultEngine(t, &ovio.Config{CoopTaskrun: true, SQPoll: time.Millisecond}, &fault.Hooks{
+		Syscall: func(c *fault.Call) (bool, uintptr, error) {
+			if c.Name == "io_uring_setup" && c.Args[1]&uintptr(uring.SetupCoopTaskrun|uring.SetupSQPoll) != 0 {
+				refused.Add(1)
+				return true, 0, syscall.EINVAL
+			}
+			return false, 0, nil
+		},
+	}, nil)
+	if refused.Load() == 0 {
+		t.Fatal("io_uring_setup was never asked for the flags")
+	}
+	cfg := e.Config()
+	if cfg.Kind != "io_uring" || cfg.CoopTaskrun || cfg.SQPoll != 0 {
+		t.Errorf("Config: Kind %q, CoopTaskrun %v, SQPoll %v; want io_uring, false, 0", cfg.Kind, cfg.CoopTaskrun, cfg.SQPoll)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for range 100 {
+		if _, err := e.Do(ctx, ovio.Nop()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

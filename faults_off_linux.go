@@ -10,6 +10,8 @@ import "github.com/ovio/ovio/internal/uring"
 
 func faultRingConfig(rc *uring.Config) {}
 
+func newRing(rc uring.Config) (*uring.Ring, error) { return uring.New(rc) }
+
 func faultInternalSQE(kind uint32, sqe *uring.SQE) {}
 
 func faultCQEs(buf []uring.CQE) []uring.CQE { return buf }

@@ -7,6 +7,8 @@ package ovio
 // functions, empty or making the plain call, for normal builds.
 
 import (
+	"os"
+
 	"github.com/ovio/ovio/internal/fault"
 	"github.com/ovio/ovio/internal/uring"
 )
@@ -17,6 +19,18 @@ func faultRingConfig(rc *uring.Config) {
 	if h := fault.Load(); h != nil && h.CQEntries != 0 {
 		rc.CQEntries = h.CQEntries
 	}
+}
+
+// newRing sets up a ring, unless the hooks answer io_uring_setup in the kernel's place (a
+// kernel that refuses a setup flag, say).
+func newRing(rc uring.Config) (*uring.Ring, error) {
+	if h := fault.Load(); h != nil && h.Syscall != nil {
+		c := fault.Call{Name: "io_uring_setup", Args: [6]uintptr{uintptr(rc.Entries), uintptr(rc.Flags)}}
+		if handled, _, err := h.Syscall(&c); handled && err != nil {
+			return nil, os.NewSyscallError("io_uring_setup", err)
+		}
+	}
+	return uring.New(rc)
 }
 
 // faultInternalSQE lets the hooks redirect an ASYNC_CANCEL entry, so that the kernel answers

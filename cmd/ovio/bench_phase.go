@@ -210,7 +210,9 @@ func runPhase(ctx context.Context, spec *phaseSpec, progress func(phaseProgress)
 		}
 		defer e.Close()
 		res.Engine, res.Issuer, res.Fallback = e.Kind(), spec.Issuer, fallbackNote(e)
-		res.Coop, res.SQPoll = spec.Coop, spec.SQPoll
+		// What the kernel took: a lever it refused is reported off.
+		applied := e.Config()
+		res.Coop, res.SQPoll = applied.CoopTaskrun, applied.SQPoll > 0
 		ctx := context.Background() // the workers stop between ops; an op is never abandoned
 		if !w.file {
 			op = func([]byte, int64) error { _, err := e.Do(ctx, ovio.Nop()); return err }

@@ -36,6 +36,9 @@ type Call struct {
 	//
 	//   - "io_uring_enter" (the io_uring engine): fd, to_submit, min_complete, flags, the wait's
 	//     timeout in nanoseconds (with IORING_ENTER_EXT_ARG), 0.
+	//   - "io_uring_setup" (the io_uring engine's Open): the entries, the setup flags. An answer
+	//     in the kernel's place must be an error (a nil one is not taken), as a kernel that
+	//     refuses a flag gives (EINVAL).
 	//   - "GetQueuedCompletionStatusEx" (the IOCP engine's completion goroutine): the port, 0,
 	//     the count of entries asked for, 0, the timeout in milliseconds, 0. The hook may lower
 	//     the count (not below 1) and change the timeout. An answer in the system's place removes
