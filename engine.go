@@ -63,7 +63,8 @@ type Config struct {
 	// 6.1). The kernel then finishes completions in batches on that thread, instead of
 	// interrupting whichever thread submitted each op: less CPU per op for device I/O at high
 	// queue depths, but every op pays a hand-off to that thread, even one the kernel completes
-	// at once. Other engines ignore it. BENCHMARKS.md has the measured trade.
+	// at once. A kernel without it sets the ring up in the default mode (Engine.Config says
+	// so). Other engines ignore it. BENCHMARKS.md has the measured trade.
 	SingleIssuer bool
 
 	// CoopTaskrun sets the io_uring ring up with IORING_SETUP_COOP_TASKRUN and

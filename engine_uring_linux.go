@@ -124,7 +124,13 @@ func (e errUringTooOld) Is(target error) bool { return target == ErrNotSupported
 
 func openUring(e *Engine, cfg *Config) (*uringDriver, error) {
 	if cfg.SingleIssuer {
-		return openIssuer(e, cfg)
+		d, err := openIssuer(e, cfg)
+		if err == nil || !errors.Is(err, ErrNotSupported) {
+			return d, err
+		}
+		// A kernel before Linux 6.1: the default mode, as for the other optional setup flags,
+		// rather than no io_uring at all; Engine.Config says so.
+		cfg.SingleIssuer = false
 	}
 	flags := uint32(uring.SetupSubmitAll)
 	if cfg.CoopTaskrun {

@@ -574,3 +574,31 @@ func TestFaultSetupRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultIssuerRefused: a kernel before Linux 6.1 answers EINVAL to SINGLE_ISSUER |
+// DEFER_TASKRUN; an engine asked for the single-issuer mode there runs the plain ring, and
+// Config says so.
+func TestFaultIssuerRefused(t *testing.T) {
+	var refused atomic.Int32
+	e := openFaultEngine(t, "io_uring+issuer", nil, &fault.Hooks{
+		Syscall: func(c *fault.Call) (bool, uintptr, error) {
+			if c.Name == "io_uring_setup" && c.Args[1]&uintptr(uring.SetupSingleIssuer) != 0 {
+				refused.Add(1)
+				return true, 0, syscall.EINVAL
+			}
+			return false, 0, nil
+		},
+	}, nil)
+	if refused.Load() == 0 {
+		t.Fatal("io_uring_setup was never asked for SINGLE_ISSUER")
+	}
+	if cfg := e.Config(); cfg.Kind != "io_uring" || cfg.SingleIssuer {
+		t.Errorf("Config: Kind %q, SingleIssuer %v; want io_uring, false", cfg.Kind, cfg.SingleIssuer)
+	}
+	if e.Fallback() != nil {
+		t.Errorf("Fallback: %v, want nil: io_uring runs", e.Fallback())
+	}
+	if _, err := e.Do(context.Background(), ovio.Nop()); err != nil {
+		t.Fatal(err)
+	}
+}
