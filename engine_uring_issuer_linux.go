@@ -79,7 +79,8 @@ func openIssuer(e *Engine, cfg *Config) (*uringDriver, error) {
 
 // issuerSetupError says why the single-issuer ring did not set up. The kernel answers EINVAL to
 // setup flags it does not know: here IORING_SETUP_DEFER_TASKRUN, which came last (Linux 6.1), so
-// the kernel is too old for the mode, and classifyUring must say ReasonTooOld, not ReasonOther.
+// the kernel is too old for the mode: ErrNotSupported, on which openUring runs the plain ring
+// (and classifyUring, should it see it, says ReasonTooOld, not ReasonOther).
 func issuerSetupError(err error) error {
 	if errors.Is(err, syscall.EINVAL) {
 		return errUringTooOld("IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (Linux 6.1)")
