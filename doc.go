@@ -38,7 +38,9 @@
 // needs, else the blocking engine. Engine.Fallback then says why, as an *EngineError whose Reason
 // tells a kernel without io_uring from one that forbids it (seccomp, the sysctl
 // kernel.io_uring_disabled, a security module), one too old, and one short of resources. An
-// engine asked for by name is never replaced by another.
+// engine asked for by name is never replaced by another. The io_uring engine's optional setup
+// (Config.SingleIssuer, CoopTaskrun, SQPoll) is dropped where the kernel refuses it, and
+// Engine.Config reports what the engine runs with.
 //
 // # Requests and ops
 //
