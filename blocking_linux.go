@@ -10,7 +10,7 @@ import (
 
 // execSys runs the ops only Linux has.
 func execSys(o *op) (n int, err error) {
-	r := &o.req
+	r := o.req
 	for {
 		switch r.code {
 		case opStatx:

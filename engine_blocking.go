@@ -611,7 +611,7 @@ func (w *worker) exec(o *op) result {
 		w.d.cancelTaken.Add(1)
 		return result{err: syscall.ECANCELED} // cancelled before it ran: it never does
 	}
-	r := &o.req
+	r := o.req
 	var n int
 	var err error
 	switch r.code {

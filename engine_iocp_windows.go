@@ -344,7 +344,7 @@ func (d *iocpDriver) start1(o *op) {
 		o.complete(gen, 0, ErrClosed)
 		return
 	}
-	r, s := &o.req, &o.sys
+	r, s := o.req, &o.sys
 	s.ov = windows.Overlapped{}
 	s.io = false
 	s.uncertain.Store(false)
@@ -496,7 +496,7 @@ type callResult struct {
 
 // call makes the op's native call with its OVERLAPPED.
 func (d *iocpDriver) call(o *op) (res callResult) {
-	r, s := &o.req, &o.sys
+	r, s := o.req, &o.sys
 	ov := &s.ov
 	s.done = 0
 	var err error
@@ -599,7 +599,7 @@ func (*startPanic) Error() string { return "start function panicked" }
 
 // outcome maps a completed call's result to what the op reports.
 func outcome(o *op, n int64, err error) (int64, error) {
-	r := &o.req
+	r := o.req
 	switch {
 	case r.code == opRead && (err == windows.ERROR_HANDLE_EOF || err == windows.ERROR_BROKEN_PIPE):
 		// End of file, or of a pipe whose other end closed: 0 bytes and no error, as on Unix.

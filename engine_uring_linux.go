@@ -244,7 +244,7 @@ func (d *uringDriver) prep(o *op, gen uint32) (err error) {
 	s := &o.sys
 	sqe := &s.sqe
 	*sqe = uring.SQE{}
-	r := &o.req
+	r := o.req
 	fd := int32(r.h)
 	switch r.code {
 	case opNop:

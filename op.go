@@ -109,9 +109,12 @@ type op struct {
 	pin      runtime.Pinner
 	deadline time.Time // the context's deadline, zero if none
 	own      waiter
-	req      Request
-	sys      opSys // the engine's scratch for this op
-	_        [opPad]byte
+	// req is the op's request: reqv, a copy, or, for DoBatch, the caller's own, which DoBatch
+	// does not return before the op is released. clear points it back at reqv, zeroed.
+	req  *Request
+	reqv Request
+	sys  opSys // the engine's scratch for this op
+	_    [opPad]byte
 }
 
 // waiter counts the ops a goroutine waits for. The count and a "parked" bit share one word, so
@@ -299,7 +302,7 @@ func (o *op) result() (int, error) {
 // pinRequest pins the memory the request lends the kernel. The driver calls it before the kernel
 // may see the op, so that an op completed without the kernel pins nothing.
 func (o *op) pinRequest() {
-	r := &o.req
+	r := o.req
 	if len(r.buf) > 0 {
 		o.pin.Pin(&r.buf[0])
 	}
@@ -512,6 +515,7 @@ func (t *opTable) grow() {
 	for i := opChunk - 1; i >= 0; i-- {
 		c[i].idx = base + uint32(i)
 		c[i].tbl = t
+		c[i].req = &c[i].reqv
 		t.free = append(t.free, &c[i])
 	}
 	t.n += opChunk
@@ -533,19 +537,44 @@ func (t *opTable) release(o *op) {
 // releaseN releases ops, skipping nil ones, under one lock.
 func (t *opTable) releaseN(ops []*op) {
 	for _, o := range ops {
-		if o != nil && o.retired {
-			t.retired.Add(1)
-		} else if o != nil {
-			o.clear()
+		if o != nil {
+			o.unref()
 		}
 	}
+	t.putBack(ops)
+}
+
+// unref is the first half of release: it drops a done op's references to the caller's memory
+// (clear), unless the op is retired. putBack is the second.
+func (o *op) unref() {
+	if !o.retired {
+		o.clear()
+	} else if o.req != &o.reqv {
+		// A retired op keeps its request, and through it the memory the kernel may still write,
+		// for good: its own copy, since the caller's (assignIn) is the caller's again.
+		o.reqv = *o.req
+		o.req = &o.reqv
+	}
+}
+
+// putBack returns ops that unref has seen to the pool, under one lock, skipping nil ones and
+// counting retired ones.
+func (t *opTable) putBack(ops []*op) {
+	var retired int64
 	t.mu.Lock()
 	for _, o := range ops {
-		if o != nil && !o.retired {
+		switch {
+		case o == nil:
+		case o.retired:
+			retired++
+		default:
 			t.free = append(t.free, o)
 		}
 	}
 	t.mu.Unlock()
+	if retired > 0 {
+		t.retired.Add(retired)
+	}
 }
 
 // clear drops a done op's references to the caller's memory. The op keeps its state word,
@@ -553,7 +582,11 @@ func (t *opTable) releaseN(ops []*op) {
 // only asks whether a generation is pending, which it is not, and acquiring stores a whole new
 // word. (That spares a store, a locked instruction, per op.)
 func (o *op) clear() {
-	o.req = Request{}
+	if o.req == &o.reqv {
+		o.reqv = Request{}
+	} else {
+		o.req = &o.reqv // zero already: every clear leaves it so, and assignIn leaves it alone
+	}
 	o.err = nil
 	o.fut = nil
 	o.w = nil
@@ -602,9 +635,17 @@ func refuseErr(ctxErr error, r *Request) error {
 	return nil
 }
 
-// assign gives o the request r, and the deadline (zero for none) of its context.
+// assign gives o a copy of the request r, and the deadline (zero for none) of its context.
 func (o *op) assign(r *Request, deadline time.Time) {
-	o.req = *r
+	o.reqv = *r
+	o.req = &o.reqv
+	o.deadline = deadline
+}
+
+// assignIn gives o the request r itself, for a caller that keeps r unchanged, where it is, until
+// it has released o (DoBatch): that spares copying it in and zeroing it out per op.
+func (o *op) assignIn(r *Request, deadline time.Time) {
+	o.req = r
 	o.deadline = deadline
 }
 
@@ -727,7 +768,7 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 			for results[next].Err != nil {
 				next++
 			}
-			o.assign(&reqs[next], deadline)
+			o.assignIn(&reqs[next], deadline)
 			o.w = &b.w
 			b.ops[next] = o
 			b.gens = append(b.gens, genOf(o.state.Load()))
@@ -750,12 +791,13 @@ func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) 
 	for i, o := range b.ops {
 		if o != nil {
 			results[i].N, results[i].Err = o.result()
+			o.unref() // while the op's lines are at hand
 		}
 		if first == nil {
 			first = results[i].Err
 		}
 	}
-	e.ops.releaseN(b.ops)
+	e.ops.putBack(b.ops)
 	clear(b.ops)
 	clear(b.started)
 	b.ops, b.started, b.gens = b.ops[:0], b.started[:0], b.gens[:0]

@@ -56,4 +56,4 @@ func (s *opSys) reset() {
 }
 
 // opPad pads op to a multiple of a cache line (TestOpLayout).
-const opPad = 16
+const opPad = 8
