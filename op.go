@@ -732,7 +732,8 @@ type Result struct {
 // DoBatch starts every request of reqs together, with one system call where the engine can, and
 // waits for all of them. results[i] receives the outcome of reqs[i]; results must be at least as
 // long as reqs. If ctx ends, the ops still in flight are cancelled as Do cancels one. DoBatch
-// returns the first error of results, in order, or nil.
+// returns the first error of results, in order, or nil. It uses reqs until it returns: they must
+// not change meanwhile.
 func (e *Engine) DoBatch(ctx context.Context, reqs []Request, results []Result) error {
 	if len(results) < len(reqs) {
 		return &OpError{Op: "batch", Err: errShortResults}
