@@ -19,6 +19,7 @@ import (
 
 // agreeFixture is what a case works on: a directory, a file in it and descriptors.
 type agreeFixture struct {
+	t      *testing.T
 	dir    string
 	dirfd  int
 	file   int // "file", read-write, 64 bytes of known content
@@ -32,7 +33,7 @@ const agreeContent = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 
 func newAgreeFixture(t *testing.T) *agreeFixture {
 	t.Helper()
-	fx := &agreeFixture{dir: t.TempDir()}
+	fx := &agreeFixture{t: t, dir: t.TempDir()}
 	var err error
 	path := filepath.Join(fx.dir, "file")
 	if err := os.WriteFile(path, []byte(agreeContent), 0o600); err != nil {
@@ -228,9 +229,9 @@ var agreeCases = []agreeCase{
 	{"Timeout", do(func(fx *agreeFixture) ovio.Request { return ovio.Timeout(time.Millisecond) })},
 	{"TimeoutNegative", do(func(fx *agreeFixture) ovio.Request { return ovio.Timeout(-time.Second) })},
 	{"TimeoutCancelled", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		defer cancel()
-		n, err := e.Do(ctx, ovio.Timeout(time.Hour))
+		// Started, then cancelled: a run whose deadline passed before Do began is refused
+		// instead, which the other engine, started in time, would not match.
+		n, err := doBeforeDeadline(fx.t, e, 5*time.Millisecond, ovio.Timeout(time.Hour))
 		return n, "", err
 	}},
 	{"ReadCancelled", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
@@ -244,9 +245,7 @@ var agreeCases = []agreeCase{
 	}},
 	{"ReadNothingFromEmptyPipe", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
 		unix.Read(fx.pipeR, make([]byte, 64))
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		defer cancel()
-		n, err := e.Do(ctx, ovio.Readv(fx.pipeR, [][]byte{nil, {}}, 0))
+		n, err := doBeforeDeadline(fx.t, e, 20*time.Millisecond, ovio.Readv(fx.pipeR, [][]byte{nil, {}}, 0))
 		return n, "", err
 	}},
 	{"Batch", func(e *ovio.Engine, fx *agreeFixture) (int, string, error) {
