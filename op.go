@@ -314,10 +314,12 @@ func (o *op) pinRequest() {
 	r.sys.pin(&o.pin)
 }
 
-// publish marks the op published: from here on the kernel may have it. The driver calls it after
-// its last access to the op and before the kernel can see the op. The atomic Or is what orders
-// everything the starting goroutine did with the op before whatever the completing goroutine
-// does: the kernel's rings are invisible to the Go memory model and to the race detector.
+// publish marks the op published: from here on the kernel may have it. The IOCP and blocking
+// drivers call it after their last access to the op and before the kernel can see the op. The
+// atomic Or is what orders everything the starting goroutine did with the op before whatever the
+// completing goroutine does: the kernel's queues are invisible to the Go memory model and to the
+// race detector. (The io_uring driver records publication under its queue's lock instead, and
+// orders through the queue's published tail: see uringDriver.queue.)
 func (o *op) publish() { o.state.Or(flagPublished) }
 
 // pinAny pins what a caller passed to keep: a pointer, or the backing array of a slice.
