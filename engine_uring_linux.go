@@ -756,8 +756,8 @@ func (d *uringDriver) dispatch(c uring.CQE, st *settler) (async int64) {
 		d.e.ignored.Add(1)
 		return 0
 	}
-	// This load orders what the starting goroutine wrote into the op (publish) before what we
-	// read of it here.
+	// A completion of a generation that is not pending (stale, duplicated, foreign) changes
+	// nothing. (What orders the starter's writes before our reads is reap's load of published.)
 	s := o.state.Load()
 	if genOf(s) != gen || s&stMask != stPending {
 		d.e.ignored.Add(1)
