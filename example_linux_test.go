@@ -62,3 +62,19 @@ func ExampleEngine_Fallback() {
 	// blocking
 	// ovio: io_uring not used: another engine was asked for: Config.Kind=blocking
 }
+
+// Ask for a lever of the io_uring engine and see whether the kernel took it: a kernel without
+// COOP_TASKRUN (before Linux 5.19) sets the ring up without it, and Config says so.
+func ExampleEngine_Config() {
+	e, err := ovio.Open(&ovio.Config{Kind: "io_uring", CoopTaskrun: true, Entries: 100})
+	if err != nil {
+		log.Fatal(err) // no io_uring here: see ExampleEngine_Fallback
+	}
+	defer e.Close()
+	c := e.Config()
+	if !c.CoopTaskrun {
+		log.Print("ovio: the kernel refused IORING_SETUP_COOP_TASKRUN")
+	}
+	fmt.Println(c.Kind, c.Entries) // the kernel rounds the queue's size up to a power of two
+	// Output: io_uring 128
+}
