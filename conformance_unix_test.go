@@ -3,9 +3,12 @@
 package ovio_test
 
 import (
+	"context"
+	"errors"
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ovio/ovio"
 )
@@ -62,5 +65,25 @@ func (p *pending) read(buf []byte) ovio.Request { return ovio.Read(p.r, buf) }
 func (p *pending) feed(data []byte) {
 	if _, err := syscall.Write(p.w, data); err != nil {
 		panic(err)
+	}
+}
+
+// doBeforeDeadline runs r on e with a context whose deadline is d away, and returns what Do
+// returned once the op really started. On a machine loaded enough that the deadline passed before
+// Do looked at the context, the op is rightly refused (an *OpError whose Err is the context's
+// error, with no native code); that attempt is made again, up to 20 times, so that a test of a
+// cancelled op does not fail on the scheduler's timing.
+func doBeforeDeadline(t testing.TB, e *ovio.Engine, d time.Duration, r ovio.Request) (int, error) {
+	t.Helper()
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		n, err := e.Do(ctx, r)
+		cancel()
+		var oe *ovio.OpError
+		if try < 20 && errors.As(err, &oe) && oe.Err == context.DeadlineExceeded {
+			t.Logf("attempt %d: the deadline passed before the op started; again", try)
+			continue
+		}
+		return n, err
 	}
 }

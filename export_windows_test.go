@@ -33,10 +33,10 @@ func OpAddrs(e *Engine) []uintptr {
 // DoHeld runs r as Do does, but keeps its op out of the pool until release is called: its
 // OVERLAPPED is not issued again meanwhile, so that a copy of its packet can only find the op
 // done. started is called with the OVERLAPPED's address before the op starts.
-func DoHeld(e *Engine, ctx context.Context, r Request, started func(ov uintptr)) (n int, err error, release func()) {
+func DoHeld(e *Engine, ctx context.Context, r Request, started func(ov uintptr)) (n int, release func(), err error) {
 	o, err := e.prepare(ctx, &r)
 	if err != nil {
-		return 0, err, func() {}
+		return 0, func() {}, err
 	}
 	started(iocp.Addr(&o.sys.ov))
 	gen := genOf(o.state.Load())
@@ -45,5 +45,5 @@ func DoHeld(e *Engine, ctx context.Context, r Request, started func(ov uintptr))
 	e.drv.start1(o)
 	o.own.sleep(ctx, func(err error) { e.cancel(o, gen, causeFor(err)) })
 	n, err = o.result()
-	return n, err, func() { e.ops.release(o) }
+	return n, func() { e.ops.release(o) }, err
 }

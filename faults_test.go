@@ -102,6 +102,8 @@ func (c *tally) String() string {
 }
 
 // waitFor waits up to 10 seconds for cond.
+//
+//lint:ignore U1000 the Linux and Windows fault tests', not the other systems'
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

@@ -475,13 +475,13 @@ func TestFaultIOCPPacketsIgnored(t *testing.T) {
 			var err error
 			var release func()
 			if i%2 == 0 {
-				n, err, release = ovio.DoHeld(e, ctx, ovio.ReadAt(h, buf, 0), started)
+				n, release, err = ovio.DoHeld(e, ctx, ovio.ReadAt(h, buf, 0), started)
 				if err != nil || string(buf[:n]) != string(content) {
 					t.Errorf("held ReadAt: %d, %v, %q", n, err, buf[:n])
 				}
 			} else {
 				go p.feed([]byte{'h'})
-				n, err, release = ovio.DoHeld(e, ctx, p.read(buf[:1]), started)
+				n, release, err = ovio.DoHeld(e, ctx, p.read(buf[:1]), started)
 				if n != 1 || err != nil || buf[0] != 'h' {
 					t.Errorf("held pipe read: %d, %v, %q", n, err, buf[:n])
 				}

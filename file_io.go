@@ -165,7 +165,7 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 		return 0, f.pathErr("read", errNoSeek)
 	}
 	rw := f.rw
-	if m, e, done, tried := f.attempt(ctx, opRead, p, off); done {
+	if m, done, tried, e := f.attempt(ctx, opRead, p, off); done {
 		switch {
 		case e != nil && !isEOF(e):
 			return 0, f.wrapErr("read", ctx, e)
@@ -207,21 +207,21 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 // made: then done reports that it answered (n bytes, the end of the file, or err); else the
 // first n bytes moved and the rest would block. It does what Engine.Do does first for a request
 // marked rwNowait.
-func (f *File) attempt(ctx context.Context, code opCode, p []byte, off int64) (n int, err error, done, tried bool) {
+func (f *File) attempt(ctx context.Context, code opCode, p []byte, off int64) (n int, done, tried bool, err error) {
 	if f.rw&rwNowait == 0 || f.e.try == nil || ctx.Done() == nil {
-		return 0, nil, false, false // Do makes the attempt, if any, with nothing to join
+		return 0, false, false, nil // Do makes the attempt, if any, with nothing to join
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, &OpError{Op: opNames[code], Err: err}, true, true
+		return 0, true, true, &OpError{Op: opNames[code], Err: err}
 	}
 	if f.e.closed.Load() {
-		return 0, &OpError{Op: opNames[code], Err: ErrClosed}, true, true
+		return 0, true, true, &OpError{Op: opNames[code], Err: ErrClosed}
 	}
 	n, err, done = f.e.try(code, f.h, p, off)
 	if err != nil {
 		err = &OpError{Op: opNames[code], Err: err}
 	}
-	return n, err, done, true
+	return n, done, true, err
 }
 
 // Write writes p to the file at its offset (at its end, if opened with O_APPEND) and advances
@@ -312,7 +312,7 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, 
 		return 0, f.pathErr("write", errNoSeek)
 	}
 	rw := f.rw
-	if m, e, done, tried := f.attempt(ctx, opWrite, p, off); done {
+	if m, done, tried, e := f.attempt(ctx, opWrite, p, off); done {
 		if e != nil {
 			return 0, f.wrapErr("write", ctx, e)
 		}

@@ -189,6 +189,8 @@ func (o *op) complete(gen uint32, n int64, err error) (prev uint64, ok bool) {
 // claim (stCompleting) before it is written, and one CAS both publishes it and ends stPending.
 // prev is the state the caller loaded, pending for gen; the CAS fails only when a flag changed
 // meanwhile (requestCancel, markAsync), and is tried again. It returns the state replaced.
+//
+//lint:ignore U1000 the io_uring engine's (Linux); the lifecycle's transitions stay in this file
 func (o *op) completeSole(prev uint64, n int64, err error, s *settler) uint64 {
 	o.n, o.err = n, err
 	o.pin.Unpin() // the kernel is done with the memory
@@ -243,6 +245,8 @@ func (s *settler) flushWaiter() {
 }
 
 // flush gives back the room and wakes the waiters of what add counted.
+//
+//lint:ignore U1000 the io_uring engine's (Linux), like completeSole
 func (s *settler) flush() {
 	if s.room > 0 {
 		s.tbl.completed(s.room)
