@@ -70,17 +70,18 @@ type Config struct {
 	// CoopTaskrun sets the io_uring ring up with IORING_SETUP_COOP_TASKRUN and
 	// IORING_SETUP_TASKRUN_FLAG (Linux 5.19): the kernel finishes a completion when a thread of
 	// the process next enters it, instead of interrupting the thread that submitted the op. A
-	// kernel without them sets the ring up without (Engine.Config says so). SingleIssuer, which defers that work
-	// further, ignores it; other engines too. `ovio bench -levers` measures it (lever coop).
+	// kernel without them sets the ring up without (Engine.Config says so). SingleIssuer,
+	// which defers that work further, ignores it; other engines too. `ovio bench -levers`
+	// measures it (lever coop).
 	CoopTaskrun bool
 
 	// SQPoll, if positive, gives the io_uring ring a kernel thread that polls the submission
 	// queue (IORING_SETUP_SQPOLL) and sleeps after SQPoll without work (rounded to
 	// milliseconds): while it polls, a submission costs no system call. It costs a thread of
 	// the process (iou-sqp) that keeps a CPU busy while it polls. A kernel that refuses it
-	// sets the ring up without (Engine.Config says so). It cannot be combined with SingleIssuer; other engines ignore
-	// it. `ovio bench -levers` measures it (lever sqpoll): it pays only with many ops in
-	// flight and a CPU to spare.
+	// sets the ring up without (Engine.Config says so). It cannot be combined with
+	// SingleIssuer; other engines ignore it. `ovio bench -levers` measures it (lever sqpoll):
+	// it pays only with many ops in flight and a CPU to spare.
 	SQPoll time.Duration
 }
 

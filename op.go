@@ -396,13 +396,7 @@ func (t *opTable) get(idx uint32) *op {
 }
 
 // reserve takes room for one op in flight, if there is some.
-func (t *opTable) reserve() bool {
-	if t.active.Add(1) <= t.max {
-		return true
-	}
-	t.active.Add(-1)
-	return false
-}
+func (t *opTable) reserve() bool { return t.reserveUpTo(1) == 1 }
 
 // reserveUpTo takes room for at most k ops in flight, as much as there is, with one atomic
 // update; it returns how many.
@@ -530,14 +524,9 @@ func (t *opTable) grow() {
 
 // release returns a done op to the pool, dropping its references to the caller's memory.
 func (t *opTable) release(o *op) {
-	if o.retired {
-		t.retired.Add(1)
-		return
-	}
-	o.clear()
-	t.mu.Lock()
-	t.free = append(t.free, o)
-	t.mu.Unlock()
+	o.unref()
+	ops := [1]*op{o}
+	t.putBack(ops[:])
 }
 
 // releaseN releases ops, skipping nil ones, under one lock.

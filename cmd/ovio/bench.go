@@ -542,7 +542,7 @@ func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 		return nil, err
 	}
 	spec, _ := json.Marshal(p.spec)
-	cmd, out, err := startPhase(ctx, exe, phaseCommand, string(spec), b.c.stderr)
+	cmd, out, err := startPhase(ctx, b.c.stderr, exe, phaseCommand, string(spec))
 	if err != nil {
 		return nil, err
 	}
@@ -608,9 +608,9 @@ func (b *bencher) runPhase(ctx context.Context, p phase) (*phaseResult, error) {
 // startPhase starts exe with args, its stderr going to stderr, and returns it with a pipe from
 // its stdout. A start that fails for a reason that passes (startTransient) is tried again, a few
 // times, unless ctx ends: one phase's process failing to come up is no reason to lose the run.
-func startPhase(ctx context.Context, exe string, arg0, arg1 string, stderr io.Writer) (*exec.Cmd, io.ReadCloser, error) {
+func startPhase(ctx context.Context, stderr io.Writer, exe string, args ...string) (*exec.Cmd, io.ReadCloser, error) {
 	for try := 1; ; try++ {
-		cmd := exec.Command(exe, arg0, arg1)
+		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {

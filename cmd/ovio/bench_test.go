@@ -334,7 +334,7 @@ func TestBenchEngines(t *testing.T) {
 // passes is told apart from one that does not.
 func TestStartPhase(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
-	_, _, err := startPhase(context.Background(), missing, "a", "b", io.Discard)
+	_, _, err := startPhase(context.Background(), io.Discard, missing, "a", "b")
 	if err == nil || startTransient(err) {
 		t.Fatalf("start of %s: %v (transient: %v), want a lasting error", missing, err, startTransient(err))
 	}
